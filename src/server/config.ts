@@ -1,0 +1,72 @@
+import { z } from 'zod';
+import path from 'node:path';
+
+/**
+ * All settings of a Zhian process, parsed once from the environment at start.
+ * Nothing else reads process.env: pass the parsed config down instead.
+ */
+const booleanFlag = z
+  .enum(['1', '0', 'true', 'false', 'yes', 'no'])
+  .transform((v) => v === '1' || v === 'true' || v === 'yes');
+
+const ConfigSchema = z.object({
+  NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
+  HOST: z.string().min(1).default('0.0.0.0'),
+  PORT: z.coerce.number().int().min(0).max(65535).default(8080),
+  ZHIAN_DATA_DIR: z.string().min(1).default('./data'),
+  DATABASE_URL: z
+    .string()
+    .regex(/^postgres(ql)?:\/\//, 'must be a postgres:// or postgresql:// URL')
+    .optional(),
+  DATABASE_POOL_SIZE: z.coerce.number().int().min(1).max(200).default(10),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  /** Seed the demo district on start (ignored in production). */
+  ZHIAN_DEMO: booleanFlag.default(true),
+  ZHIAN_DEMO_SCALE: z.coerce.number().int().min(1).max(1000).default(1),
+  /** Session lifetime in hours. */
+  SESSION_TTL_HOURS: z.coerce.number().int().min(1).max(24 * 90).default(12),
+  /** Failed logins per username+IP within LOGIN_WINDOW_MINUTES before a lockout. */
+  LOGIN_MAX_FAILURES: z.coerce.number().int().min(1).max(100).default(5),
+  LOGIN_WINDOW_MINUTES: z.coerce.number().int().min(1).max(24 * 60).default(15),
+  /** Largest JSON body in bytes; file uploads have their own limit. */
+  BODY_LIMIT_BYTES: z.coerce.number().int().min(1024).default(1024 * 1024),
+  UPLOAD_LIMIT_BYTES: z.coerce.number().int().min(1024).default(50 * 1024 * 1024),
+  /** Raster tile URL template for the console map; empty = offline map of our own layers. */
+  MAP_TILE_URL: z.string().url().optional().or(z.literal('').transform(() => undefined)),
+  MAP_TILE_COORD_SYSTEM: z.enum(['wgs84', 'gcj02']).default('wgs84'),
+  /** Serve cookies with the Secure flag (behind HTTPS). */
+  COOKIE_SECURE: booleanFlag.default(false),
+  TRUST_PROXY: booleanFlag.default(false),
+});
+
+export type Config = z.infer<typeof ConfigSchema> & { dataDir: string; demoEnabled: boolean };
+
+export class ConfigError extends Error {
+  constructor(public readonly problems: string[]) {
+    super(`Invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+/** Parses the environment; throws ConfigError listing every bad setting at once. */
+export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
+  const relevant: Record<string, string> = {};
+  for (const key of Object.keys(ConfigSchema.shape)) {
+    const v = env[key];
+    if (v !== undefined && v !== '') relevant[key] = v;
+  }
+  const parsed = ConfigSchema.safeParse(relevant);
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((i) => {
+      const key = i.path.join('.');
+      return `${key}=${JSON.stringify(relevant[key] ?? '')}: ${i.message}`;
+    });
+    throw new ConfigError(problems);
+  }
+  const c = parsed.data;
+  return {
+    ...c,
+    dataDir: path.resolve(c.ZHIAN_DATA_DIR),
+    demoEnabled: c.ZHIAN_DEMO && c.NODE_ENV !== 'production',
+  };
+}

@@ -1,0 +1,12 @@
+import type { Kysely, Transaction } from 'kysely';
+import type { CoreTables } from './modules/core/core.tables.js';
+import type { GeoTables } from './modules/geo/geo.tables.js';
+
+/** Every table of the Zhian database; each module declares its own part. */
+export interface Database extends CoreTables, GeoTables {
+  schema_migrations: { version: number; name: string; applied_at: Date };
+}
+
+export type Db = Kysely<Database>;
+/** A database or an open transaction: repositories accept either. */
+export type DbOrTx = Kysely<Database> | Transaction<Database>;

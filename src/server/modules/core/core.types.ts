@@ -1,0 +1,51 @@
+/** Organisation kinds and department type codes of the platform. */
+export const ORG_KINDS = ['district', 'street', 'community', 'department', 'agency'] as const;
+export type OrgKind = (typeof ORG_KINDS)[number];
+
+export const DEPT_TYPES = [
+  'public_security',
+  'procuratorate',
+  'court',
+  'finance',
+  'urban_management',
+  'transport',
+  'housing',
+  'ecology_environment',
+  'market_regulation',
+  'civil_affairs',
+  'water_resources',
+  'fire_rescue',
+  'emergency_management',
+  'justice',
+  'health',
+  'education',
+  'community',
+] as const;
+export type DeptType = (typeof DEPT_TYPES)[number];
+
+export const ROLES = ['admin', 'command_center', 'dept_staff', 'grid_worker', 'community_staff', 'auditor', 'viewer'] as const;
+export type Role = (typeof ROLES)[number];
+
+export interface OrgRecord {
+  id: string;
+  parentId: string | null;
+  kind: OrgKind;
+  /** Set for departments and agencies, and 'community' for community offices. */
+  deptType: DeptType | null;
+  code: string;
+  name: string;
+}
+
+export interface UserSeed {
+  id: string;
+  username: string;
+  displayName: string;
+  /** Mobile number, generated; never a real person's. */
+  phone: string;
+  orgId: string;
+  roles: Role[];
+  /** Root of the organisation subtree the user may see; null means the user's own org. */
+  scopeOrgId: string | null;
+  /** Grids the user is limited to (grid workers); empty = no grid restriction beyond the org scope. */
+  gridIds: string[];
+}

@@ -1,0 +1,53 @@
+import type { DbOrTx } from '../../db.js';
+import type { RequestContext } from '../http/context.js';
+
+/** Typed audit actions: module.verb. */
+export type AuditAction =
+  | 'auth.login'
+  | 'auth.login_failed'
+  | 'auth.logout'
+  | 'auth.password_changed'
+  | 'token.created'
+  | 'org.created'
+  | 'org.updated'
+  | 'user.created'
+  | 'user.updated'
+  | 'user.password_reset'
+  | 'user.contact_read'
+  | 'grid.created'
+  | 'grid.updated'
+  | 'grid.imported'
+  | 'address.imported'
+  | 'address.created'
+  | 'demo.seeded'
+  | 'data.imported';
+
+export interface AuditEntry {
+  action: AuditAction;
+  targetType: string;
+  targetId?: string | null;
+  before?: unknown;
+  after?: unknown;
+}
+
+/**
+ * Writes one audit row with the caller's transaction, so the row exists exactly when the
+ * change it describes does. Never call it outside the transaction of the change.
+ */
+export async function recordAudit(tx: DbOrTx, ctx: RequestContext, entry: AuditEntry): Promise<void> {
+  const actor = ctx.actor && ctx.actor.via !== 'system' ? ctx.actor : null;
+  await tx
+    .insertInto('audit_log')
+    .values({
+      actor_id: actor?.userId ?? null,
+      actor_name: ctx.actor ? `${ctx.actor.displayName}(${ctx.actor.username})` : null,
+      ip: ctx.ip,
+      request_id: ctx.requestId,
+      action: entry.action,
+      target_type: entry.targetType,
+      target_id: entry.targetId ?? null,
+      before: entry.before === undefined ? null : JSON.stringify(entry.before),
+      after: entry.after === undefined ? null : JSON.stringify(entry.after),
+    })
+    .execute();
+}

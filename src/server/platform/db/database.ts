@@ -1,0 +1,128 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { Kysely, PostgresDialect, sql } from 'kysely';
+import pg from 'pg';
+import { PGlite, types as pgliteTypes } from '@electric-sql/pglite';
+import { PGliteDialect } from './pglite-dialect.js';
+
+export type DatabaseKind = 'pglite' | 'postgres';
+
+/** An open database: the typed query builder plus what the platform needs besides it. */
+export interface DatabaseHandle<T> {
+  db: Kysely<T>;
+  kind: DatabaseKind;
+  /** Runs a multi-statement SQL script (migrations, import). */
+  execScript(script: string): Promise<void>;
+  /** Runs fn while holding a cluster-wide lock (advisory lock on PostgreSQL). */
+  withExclusiveLock<R>(key: number, fn: () => Promise<R>): Promise<R>;
+  close(): Promise<void>;
+}
+
+export interface OpenOptions {
+  databaseUrl?: string;
+  dataDir?: string;
+  poolSize?: number;
+}
+
+const INT8 = 20;
+const NUMERIC = 1700;
+
+/**
+ * Opens PostgreSQL when a URL is given, otherwise the embedded PGlite under dataDir
+ * (or in memory when dataDir is 'memory://'). Both speak the same SQL and give the same
+ * JavaScript types: bigint counts and numerics come back as numbers.
+ */
+export async function openDatabase<T>(opts: OpenOptions): Promise<DatabaseHandle<T>> {
+  if (opts.databaseUrl) return openPostgres<T>(opts.databaseUrl, opts.poolSize ?? 10);
+  return openPGlite<T>(opts.dataDir ?? './data');
+}
+
+async function openPostgres<T>(url: string, poolSize: number): Promise<DatabaseHandle<T>> {
+  const typeOverrides = new pg.TypeOverrides();
+  typeOverrides.setTypeParser(INT8, (v) => Number(v));
+  typeOverrides.setTypeParser(NUMERIC, (v) => Number(v));
+  const pool = new pg.Pool({ connectionString: url, max: poolSize, types: typeOverrides });
+  pool.on('error', () => {
+    /* idle client errors are reported by the next query */
+  });
+  const db = new Kysely<T>({ dialect: new PostgresDialect({ pool }) });
+  return {
+    db,
+    kind: 'postgres',
+    async execScript(script) {
+      const client = await pool.connect();
+      try {
+        await client.query(script);
+      } catch (err) {
+        await client.query('rollback').catch(() => undefined);
+        throw err;
+      } finally {
+        client.release();
+      }
+    },
+    async withExclusiveLock(key, fn) {
+      const client = await pool.connect();
+      try {
+        await client.query('select pg_advisory_lock($1)', [key]);
+        try {
+          return await fn();
+        } finally {
+          await client.query('select pg_advisory_unlock($1)', [key]);
+        }
+      } finally {
+        client.release();
+      }
+    },
+    async close() {
+      await db.destroy();
+    },
+  };
+}
+
+async function openPGlite<T>(dataDir: string): Promise<DatabaseHandle<T>> {
+  const inMemory = dataDir === 'memory://';
+  if (!inMemory) fs.mkdirSync(path.resolve(dataDir), { recursive: true });
+  const pglite = await PGlite.create(inMemory ? undefined : path.resolve(dataDir), {
+    parsers: {
+      [INT8]: (v: string) => Number(v),
+      [NUMERIC]: (v: string) => Number(v),
+    },
+    serializers: {
+      [INT8]: (v: unknown) => String(v),
+    },
+  });
+  void pgliteTypes;
+  const db = new Kysely<T>({ dialect: new PGliteDialect(pglite) });
+  return {
+    db,
+    kind: 'pglite',
+    async execScript(script) {
+      // Take the driver's lease so the script never interleaves with a transaction.
+      await db.connection().execute(async () => {
+        try {
+          await pglite.exec(script);
+        } catch (err) {
+          await pglite.exec('rollback').catch(() => undefined);
+          throw err;
+        }
+      });
+    },
+    // One process owns a PGlite data directory, so the lease of the single connection suffices.
+    async withExclusiveLock(_key, fn) {
+      return fn();
+    },
+    async close() {
+      await db.destroy();
+    },
+  };
+}
+
+/** True when the database answers a trivial query. */
+export async function ping(db: Kysely<any>): Promise<boolean> {
+  try {
+    await sql`select 1`.execute(db);
+    return true;
+  } catch {
+    return false;
+  }
+}

@@ -1,0 +1,150 @@
+/**
+ * Providers (language, antd theme and locale, session) and the routes of the console.
+ * Pages are loaded lazily so that the map libraries only load with the pages that use them.
+ */
+import { lazy, Suspense, type ReactNode } from 'react';
+import { BrowserRouter, Navigate, Route, Routes, useLocation } from 'react-router-dom';
+import { App as AntApp, ConfigProvider, Spin } from 'antd';
+import zhCN from 'antd/locale/zh_CN';
+import enUS from 'antd/locale/en_US';
+import { I18nProvider, useI18n } from '../i18n';
+import { AuthProvider, useAuth } from './auth';
+import { AppLayout } from './AppLayout';
+import { LoginPage } from './LoginPage';
+import { Forbidden, NotFound } from './ErrorPages';
+import type { Permission } from '../api';
+
+const MapPage = lazy(() => import('../modules/geo/MapPage'));
+const AddressesPage = lazy(() => import('../modules/geo/AddressesPage'));
+const GridsPage = lazy(() => import('../modules/geo/GridsPage'));
+const OrgsPage = lazy(() => import('../modules/core/OrgsPage'));
+const UsersPage = lazy(() => import('../modules/core/UsersPage'));
+const AuditPage = lazy(() => import('../modules/audit/AuditPage'));
+
+export const PRIMARY = '#1d4ed8';
+
+function Loading() {
+  return (
+    <div className="za-center">
+      <Spin size="large" />
+    </div>
+  );
+}
+
+function RequireAuth({ children }: { children: ReactNode }) {
+  const { status } = useAuth();
+  const location = useLocation();
+  if (status === 'loading') return <Loading />;
+  if (status === 'anonymous') return <Navigate to="/login" replace state={{ from: location.pathname + location.search }} />;
+  return <>{children}</>;
+}
+
+function RequirePermission({ permission, children }: { permission: Permission; children: ReactNode }) {
+  const { can } = useAuth();
+  if (!can(permission)) return <Forbidden />;
+  return <Suspense fallback={<Loading />}>{children}</Suspense>;
+}
+
+function Themed({ children }: { children: ReactNode }) {
+  const { lang } = useI18n();
+  return (
+    <ConfigProvider
+      locale={lang === 'zh-CN' ? zhCN : enUS}
+      theme={{
+        token: {
+          colorPrimary: PRIMARY,
+          colorInfo: PRIMARY,
+          borderRadius: 4,
+          fontFamily:
+            '-apple-system, BlinkMacSystemFont, "Segoe UI", "PingFang SC", "Hiragino Sans GB", "Microsoft YaHei", "Noto Sans CJK SC", "WenQuanYi Micro Hei", "Helvetica Neue", Arial, sans-serif',
+        },
+        components: {
+          Layout: { siderBg: '#0b1a38', triggerBg: '#0a1530', headerBg: '#0f2557', headerPadding: '0 16px', headerHeight: 52 },
+          Menu: {
+            darkItemBg: '#0b1a38',
+            darkSubMenuItemBg: '#081430',
+            darkItemSelectedBg: PRIMARY,
+            darkGroupTitleColor: 'rgba(255,255,255,0.38)',
+          },
+          Table: { headerBg: '#f3f6fb', cellPaddingBlockSM: 6 },
+          Card: { headerHeightSM: 38 },
+        },
+      }}
+    >
+      <AntApp>{children}</AntApp>
+    </ConfigProvider>
+  );
+}
+
+export function Root() {
+  return (
+    <I18nProvider>
+      <Themed>
+        <AuthProvider>
+          <BrowserRouter>
+            <Routes>
+              <Route path="/login" element={<LoginPage />} />
+              <Route
+                element={
+                  <RequireAuth>
+                    <AppLayout />
+                  </RequireAuth>
+                }
+              >
+                <Route
+                  index
+                  element={
+                    <Suspense fallback={<Loading />}>
+                      <MapPage />
+                    </Suspense>
+                  }
+                />
+                <Route
+                  path="addresses"
+                  element={
+                    <RequirePermission permission="address.read">
+                      <AddressesPage />
+                    </RequirePermission>
+                  }
+                />
+                <Route
+                  path="grids"
+                  element={
+                    <RequirePermission permission="grid.read">
+                      <GridsPage />
+                    </RequirePermission>
+                  }
+                />
+                <Route
+                  path="orgs"
+                  element={
+                    <RequirePermission permission="org.read">
+                      <OrgsPage />
+                    </RequirePermission>
+                  }
+                />
+                <Route
+                  path="users"
+                  element={
+                    <RequirePermission permission="user.read">
+                      <UsersPage />
+                    </RequirePermission>
+                  }
+                />
+                <Route
+                  path="audit"
+                  element={
+                    <RequirePermission permission="audit.read">
+                      <AuditPage />
+                    </RequirePermission>
+                  }
+                />
+                <Route path="*" element={<NotFound />} />
+              </Route>
+            </Routes>
+          </BrowserRouter>
+        </AuthProvider>
+      </Themed>
+    </I18nProvider>
+  );
+}
