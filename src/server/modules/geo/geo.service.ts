@@ -351,7 +351,8 @@ export function createGeoService(db: Db, jobs: Jobs) {
 
     async job(ctx: ActorContext, id: string) {
       const j = await jobs.get(id);
-      if (!j || (j.createdBy !== ctx.actor.userId && !ctx.actor.permissions.has('*') && !ctx.actor.roles.includes('admin'))) throw notFound('job');
+      // A job and its row-by-row report belong to whoever started it.
+      if (!j || (j.createdBy !== ctx.actor.userId && ctx.actor.via !== 'system')) throw notFound('job');
       return j;
     },
 
