@@ -18,14 +18,12 @@ export default defineConfig({
     chunkSizeWarningLimit: 1600,
     rollupOptions: {
       output: {
+        // Only the two heavy libraries get their own chunks, loaded with the pages that use
+        // them; everything else is left to Rollup so that chunks never import each other in a cycle.
         manualChunks(id: string) {
-          if (!id.includes('node_modules')) return undefined;
-          if (id.includes('maplibre-gl')) return 'maplibre';
-          if (id.includes('echarts') || id.includes('zrender')) return 'echarts';
-          if (id.includes('gcoord')) return 'maplibre';
-          if (/node_modules[\\/](react|react-dom|react-router|react-router-dom|scheduler)[\\/]/.test(id)) return 'react';
-          if (id.includes('antd') || id.includes('@ant-design') || id.includes('rc-') || id.includes('@rc-component')) return 'antd';
-          return 'vendor';
+          if (/node_modules[\\/](maplibre-gl|@maplibre|@mapbox|gcoord|earcut|kdbush|potpack|quickselect|tinyqueue|pbf|murmurhash-js|geojson-vt|supercluster)[\\/]/.test(id)) return 'maplibre';
+          if (/node_modules[\\/](echarts|zrender)[\\/]/.test(id)) return 'echarts';
+          return undefined;
         },
       },
     },

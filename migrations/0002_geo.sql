@@ -43,3 +43,24 @@ create table addresses (
 -- Browsing the hierarchy: children of a record.
 create index addresses_parent_idx on addresses (parent_id, name);
 create index addresses_grid_idx on addresses (grid_id);
+
+-- A revision number bumped by every change to addresses or grids, so that each instance
+-- knows in one primary-key read whether its in-memory matcher and grid index are stale.
+create table geo_revision (
+  id boolean primary key default true check (id),
+  revision bigint not null
+);
+insert into geo_revision (revision) values (0);
+
+create function geo_bump_revision() returns trigger language plpgsql as $$
+begin
+  update geo_revision set revision = revision + 1;
+  return null;
+end $$;
+
+create trigger addresses_revision after insert or update or delete or truncate on addresses
+  for each statement execute function geo_bump_revision();
+create trigger grids_revision after insert or update or delete or truncate on grids
+  for each statement execute function geo_bump_revision();
+create trigger grid_workers_revision after insert or update or delete or truncate on grid_workers
+  for each statement execute function geo_bump_revision();

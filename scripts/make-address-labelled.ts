@@ -37,7 +37,9 @@ function mulberry32(seed: number): () => number {
     return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
   };
 }
-const rand = mulberry32(20250611);
+/** `--seed=N` draws another sample (e.g. a held-out set), `--out=FILE` writes it elsewhere. */
+const arg = (name: string): string | undefined => process.argv.find((a) => a.startsWith(`--${name}=`))?.slice(name.length + 3);
+const rand = mulberry32(Number(arg('seed') ?? 20250611));
 const int = (lo: number, hi: number): number => lo + Math.floor(rand() * (hi - lo + 1));
 const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rand() * xs.length)];
 const chance = (p: number): boolean => rand() < p;
@@ -140,6 +142,30 @@ const TYPO: Record<string, string[]> = {
   拳: ['权', '全'], 焦: ['蕉'], 啸: ['笑', '肖'], 辉: ['晖', '挥'], 桥: ['乔', '侨'], 盐: ['严', '言'], 斜: ['邪', '协'], 袁: ['元', '源'],
 };
 
+/** One substitution, insertion, deletion or swap of neighbours apart. */
+function withinOneEdit(a: string, b: string): boolean {
+  if (Math.abs(a.length - b.length) > 1) return false;
+  if (a.length === b.length) {
+    const diff = [...a].map((c, i) => (c === b[i] ? -1 : i)).filter((i) => i >= 0);
+    return diff.length <= 1 || (diff.length === 2 && diff[1] === diff[0] + 1 && a[diff[0]] === b[diff[1]] && a[diff[1]] === b[diff[0]]);
+  }
+  const [s, t] = a.length < b.length ? [a, b] : [b, a];
+  let i = 0;
+  while (i < s.length && s[i] === t[i]) i++;
+  return s.slice(i) === t.slice(i + 1);
+}
+const estateCores = new Set(estatesAll.map((e) => estateCore(e.name)).filter((c): c is string => !!c));
+/**
+ * A slip a reader can still undo: the misspelt word is no other place's name, is not one edit
+ * away from another place's name, and does not start with the short name of another estate.
+ */
+function unambiguousSlip(bad: string, original: string): boolean {
+  if (allPlaceNames.has(bad)) return false;
+  for (const p of allPlaceNames) if (p !== original && p.length >= 2 && withinOneEdit(bad, p)) return false;
+  for (const c of estateCores) if (!original.startsWith(c) && bad.startsWith(c)) return false;
+  return true;
+}
+
 /** Replaces one character of `word` (not the first of a two-character word) with a typo; null if none applies. */
 function typoOf(word: string, avoidFirst = false): string | null {
   const positions = [...word].map((c, i) => [c, i] as const).filter(([c, i]) => TYPO[c] && !(avoidFirst && i === 0));
@@ -148,7 +174,7 @@ function typoOf(word: string, avoidFirst = false): string | null {
     const t = pick(TYPO[c]).replace(c, '');
     if (!t) continue;
     const w = word.slice(0, i) + t + word.slice(i + 1);
-    if (!allPlaceNames.has(w)) return w;
+    if (unambiguousSlip(w, word)) return w;
   }
   return null;
 }
@@ -398,10 +424,58 @@ for (let i = 0; i < 26; i++) {
       const road = /^(.*?)(\d+号)$/.exec(alias);
       if (!road) continue;
       const bad = typoOf(road[1], true);
-      if (!bad) continue;
+      if (!bad || !unambiguousSlip(bad + road[2], alias)) continue;
       const withBuilding = chance(0.4);
       push('typo', `${bad}${road[2]}${withBuilding ? c.bldg.name : pick(['', '附近'])}`, withBuilding ? c.bldg : c.estate);
     }
+    n++;
+  }
+}
+
+// 9b. other slips of one character: a character left out, typed twice, two characters swapped
+
+{
+  let n = 0;
+  for (let t = 0; n < 9 && t < 5000; t++) {
+    const c = freshRoom((x) => uniqueInCounty(x.estate) && x.estate.name.length >= 4);
+    const name = c.estate.name;
+    const v = n % 3;
+    let bad: string;
+    if (v === 0) {
+      const i = int(1, name.length - 2);
+      bad = name.slice(0, i) + name.slice(i + 1);
+    } else if (v === 1) {
+      const i = int(1, name.length - 1);
+      bad = name.slice(0, i + 1) + name[i] + name.slice(i + 1);
+    } else {
+      const i = int(1, name.length - 2);
+      bad = name.slice(0, i) + name[i + 1] + name[i] + name.slice(i + 2);
+    }
+    if (bad === name || !unambiguousSlip(bad, name) || [...allPlaceNames].some((p) => p.length >= 3 && bad.includes(p))) continue;
+    if (n % 2 === 0) push('typo', `${commCore(c.comm.name)}${bad}${c.bldg.name}${room(c.room, '')}`.replace(c.bldg.name, `${c.bldg.name}${c.unit.name}`), c.room);
+    else push('typo', `${streetCore(c.street.name)}${bad}${building(c.bldg, '栋')}`, c.bldg);
+    n++;
+  }
+}
+
+// 9c. the suffix people use is not the estate's own (盛世小区 for 盛世新村), where the name
+//     part leaves no doubt in the stated context
+
+{
+  let n = 0;
+  for (let t = 0; n < 14 && t < 5000; t++) {
+    const c = freshRoom();
+    const core = estateCore(c.estate.name);
+    if (!core) continue;
+    const scope = n % 2 === 0 ? c.comm : c.street;
+    if (!coreUniqueIn(core, scope)) continue;
+    const wrong = pick(['小区', '小区', '小区', '花园', '新村', '家园', '苑'].filter((x) => !c.estate.name.endsWith(x) && !core.endsWith(x[0])));
+    if (allPlaceNames.has(core + wrong)) continue;
+    const ctx = scope === c.comm ? c.comm.name : streetCore(c.street.name);
+    const v = n % 3;
+    if (v === 0) push('suffix_swapped', `${ctx}${core}${wrong}${building(c.bldg)}${unit(c.unit, '单元')}${room(c.room)}`, c.room);
+    else if (v === 1) push('suffix_swapped', `${ctx}${core}${wrong}`, c.estate);
+    else push('suffix_swapped', `${pick(NOISE_BEFORE)}${ctx}${core}${wrong}${building(c.bldg, pick(['幢', '号楼']))}${pick(['', '楼下', '门口'])}`, c.bldg);
     n++;
   }
 }
@@ -413,10 +487,10 @@ for (let i = 0; i < 20; i++) {
   const alias = c.estate.aliases[0];
   const t = i % 5;
   if (t === 0) push('road_alias', alias, c.estate);
-  else if (t === 1) push('road_alias', `${alias}${pick(NOISE_AFTER)}`, c.estate);
+  else if (t === 1) push('road_alias', `${alias.replace(/号$/, pick(['号', '']))}${pick(NOISE_AFTER)}`, c.estate);
   else if (t === 2) push('road_alias', `${alias}${building(c.bldg, pick(['幢', '栋', '号楼']))}${unit(c.unit, '单元')}${room(c.room, '')}`, c.room);
   else if (t === 3) push('road_alias', `${streetCore(c.street.name)}${alias}${pick(['', '那里', '对面'])}`, c.estate);
-  else push('road_alias', `${pick(NOISE_BEFORE)}${alias.replace(/号$/, pick(['号', '号', '']))}${building(c.bldg, '幢')}`, c.bldg);
+  else push('road_alias', `${pick(NOISE_BEFORE)}${alias}${building(c.bldg, '幢')}`, c.bldg);
 }
 
 // 11. only an estate or a community is named: return it, not a room
@@ -427,7 +501,7 @@ for (let i = 0; i < 22; i++) {
     const e = pick(flats.filter(uniqueInCounty));
     const c = parent(e);
     if (t === 0) push('coarse', e.name, e);
-    else if (t === 1) push('coarse', `${c.name}${e.name}${pick(['', '里面', '小区门口'])}`, e);
+    else if (t === 1) push('coarse', `${c.name}${e.name}${pick(['', '里面', e.name.endsWith('小区') ? '门口' : '小区门口'])}`, e);
     else push('coarse', `海宁市${parent(c).name}${c.name}${e.name}`, e);
   } else {
     const c = pick(communities);
@@ -486,14 +560,79 @@ for (let i = 0; i < 8; i++) {
     },
     (c) => [`${c.estate.name}${num(c.bldg.name)}栋${num(c.unit.name)}单元${Math.floor(num(c.room.name) / 100)}楼${num(c.room.name)}`, c.room],
     (c) => [`你好我要反映个事情，地址是${c.estate.name}${num(c.bldg.name)}幢`, c.bldg],
+    (c) => [`${num(c.bldg.name)}幢${num(c.unit.name)}单元${num(c.room.name)}，${c.comm.name}${c.estate.name}`, c.room],
+    (c) => {
+      const bad = typoOf(commCore(c.comm.name), true);
+      return bad ? [`${streetCore(c.street.name)}${bad}${c.estate.name}${num(c.bldg.name)}号楼`, c.bldg] : null;
+    },
+    (c) => [`${c.estate.name}${num(c.bldg.name)}幢${num(c.unit.name)}单元${num(c.room.name)}室 ${c.comm.name.replace(/社区$/, '社区居委会')}辖区`, c.room],
+    (c) => [`海宁${streetCore(c.street.name)}${c.estate.aliases[0]}${c.estate.name}${num(c.bldg.name)}-${num(c.unit.name)}-${num(c.room.name)}`, c.room],
   ];
   let n = 0;
-  for (let t = 0; n < 22 && t < 1000; t++) {
+  for (let t = 0; n < 28 && t < 1000; t++) {
     const c = freshRoom((x) => uniqueInCounty(x.estate));
     const r = templates[n % templates.length](c);
     if (!r) continue;
     push('mixed', r[0], r[1]);
     n++;
+  }
+}
+
+// 15. hard: one-off phrasings from hotline transcripts (each template used once or twice)
+
+{
+  const roadsOf = (st: AddressRecord): string[] => {
+    const out2 = new Set<string>();
+    const walk = (r: AddressRecord): void => {
+      for (const c of kids(r)) {
+        if (c.level === 'estate') for (const al of c.aliases) out2.add(al.replace(/\d+号$/, ''));
+        else if (c.level === 'community') walk(c);
+      }
+    };
+    walk(st);
+    return [...out2];
+  };
+  const templates: Array<(c: RoomCtx) => [string, AddressRecord] | null> = [
+    (c) => [`那个${c.estate.name}，靠近${pick(roadsOf(c.street))}那边的${num(c.bldg.name)}号楼`, c.bldg],
+    (c) => [`${c.comm.name}那个${c.estate.name}，${cnNumber(num(c.bldg.name))}栋楼${cnNumber(num(c.unit.name))}单元`, c.unit],
+    (c) => [`${c.estate.name}${num(c.bldg.name)}幢${num(c.unit.name)}单元${Math.floor(num(c.room.name) / 100)}楼东边那户`, c.unit],
+    (c) => [`${c.estate.name} ${num(c.bldg.name)} ${num(c.unit.name)} ${num(c.room.name)}`, c.room],
+    (c) => [`${c.estate.name}${num(c.bldg.name)}栋楼下的快递柜`, c.bldg],
+    (c) => {
+      const bs = kids(c.estate);
+      if (bs.length < 2) return null;
+      return [`${c.estate.name}的${num(bs[0].name)}幢和${num(bs[1].name)}幢中间`, c.estate];
+    },
+    (c) => {
+      const units = kids(c.bldg).length;
+      return [`${c.estate.name}${num(c.bldg.name)}号楼${units + 1}单元`, c.bldg];
+    },
+    (c) => [`${c.estate.name}${num(c.bldg.name)}幢${num(c.unit.name)}单元${num(c.room.name)}室，${c.estate.aliases[0]}`, c.room],
+    (c) => [`海宁市${streetCore(c.street.name)}${c.comm.name.replace(/社区$/, '社区居委会').replace(/村$/, '村委会')}旁边的${c.estate.name}`, c.estate],
+    (c) => {
+      const bad = typoOf(c.estate.name, true);
+      return bad ? [`${fullWidth(String(num(c.bldg.name)))}号楼，${bad}`, c.bldg] : null;
+    },
+    (c) => (c.estate.name.endsWith('小区') ? null : [`${c.estate.name}小区${num(c.bldg.name)}幢`, c.bldg]),
+    (c) => [`${streetCore(c.street.name)}${c.street.name.endsWith('镇') ? '镇上' : '那边'}${c.estate.name}那里${num(c.bldg.name)}幢${num(c.unit.name)}单元`, c.unit],
+    (c) => [`帮我查一下${c.estate.name}${num(c.bldg.name)}-${num(c.unit.name)}-${num(c.room.name)}住的是谁`, c.room],
+    (c) => [`${c.estate.name}北大门进去第${cnNumber(num(c.bldg.name))}幢`, c.bldg],
+  ];
+  let n = 0;
+  for (let t = 0; n < 20 && t < 1000; t++) {
+    const c = freshRoom((x) => uniqueInCounty(x.estate));
+    const r = templates[n % templates.length](c);
+    if (!r) continue;
+    push('hard', r[0], r[1]);
+    n++;
+  }
+  // villages: the household's natural village named with the town only, and a house that does not exist
+  for (let i = 0; i < 4; i++) {
+    const e = pick(villages);
+    const s = parent(parent(e));
+    const houses = kids(e).length;
+    if (i % 2 === 0) push('hard', `${streetCore(s.name)}${e.name}那边`, e);
+    else push('hard', `${parent(e).name}${e.name}${houses + int(5, 30)}号`, e);
   }
 }
 
@@ -505,7 +644,8 @@ for (const x of unique) {
   if (!A.some((a) => a.fullText === x.expected)) throw new Error(`expected record missing: ${x.expected}`);
 }
 if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
-  const file = new URL('../test/fixtures/address-labelled.json', import.meta.url);
+  const outArg = arg('out');
+  const file = outArg ? new URL(outArg, `file://${process.cwd()}/`) : new URL('../test/fixtures/address-labelled.json', import.meta.url);
   writeFileSync(file, `${JSON.stringify(unique, null, 1)}\n`);
   const kinds = new Map<string, number>();
   for (const x of unique) kinds.set(x.kind, (kinds.get(x.kind) ?? 0) + 1);

@@ -66,7 +66,8 @@ program
     if (opts.build) await ensureWebBuilt();
     const z = await startZhian(c);
     const url = `http://localhost:${(z.app.server.address() as { port: number }).port}`;
-    z.app.log.info(`Zhian 智安 is serving ${url} (database: ${z.handle.kind}${c.demoEnabled ? ', demo district: admin / zhian-demo' : ''})`);
+    // Plain line on stdout whatever the log level: scripts wait for it.
+    process.stdout.write(`Zhian 智安 is serving ${url} (database: ${z.handle.kind}${c.demoEnabled ? ', demo district: admin / zhian-demo' : ''})\n`);
   });
 
 program

@@ -4,7 +4,7 @@ import type { GeoTables } from './modules/geo/geo.tables.js';
 
 /** Every table of the Zhian database; each module declares its own part. */
 export interface Database extends CoreTables, GeoTables {
-  schema_migrations: { version: number; name: string; applied_at: Date };
+  schema_migrations: { version: number; name: string; checksum: string; applied_at: Date };
 }
 
 export type Db = Kysely<Database>;

@@ -219,6 +219,8 @@ const dict = {
   'audit.after': ['变更后', 'After'],
   'audit.noChange': ['无字段变化', 'No field changed'],
   'audit.raw': ['原始数据', 'Raw JSON'],
+  'audit.onlyChanged': ['仅显示变化字段（{n}）', 'Changed fields only ({n})'],
+  'audit.allFields': ['显示全部字段（{n}）', 'All fields ({n})'],
   'audit.system': ['系统', 'System'],
   'audit.rangeTz': ['时间按北京时间 (UTC+8) 解释', 'Times are Beijing time (UTC+8)'],
 } as const satisfies Record<string, readonly [string, string]>;

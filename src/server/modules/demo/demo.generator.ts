@@ -339,91 +339,155 @@ function buildCountyCells(seed: number, n: number): Cell[] {
 const dist = (ax: number, ay: number, bx: number, by: number) => Math.sqrt((ax - bx) * (ax - bx) + (ay - by) * (ay - by));
 
 /**
- * Multiplicatively weighted growth over the connected `members`: cells are claimed in order of
- * (distance to a region's seed) / (region weight), always from an adjacent cell of the same region,
- * so every region stays connected and every member is claimed. Weights are tuned a few rounds so
- * that region sizes approach `targets`.
+ * Capacity-constrained partition of the connected `members` into one region per site: a power
+ * diagram (cell → argmin of squared distance to the site minus the site's price) whose prices are
+ * tuned until region sizes approach `goals`, followed by a repair that keeps each region's largest
+ * connected piece and hands orphaned cells to an adjacent region. Every region ends connected and
+ * with at least `mins[r]` cells (default 1). Returns the label (region index) of every member.
  */
-function growRegions(cells: Cell[], members: number[], seeds: number[], seedPos: [number, number][], targets: number[], mins?: number[]): Map<number, number> {
-  const allowed = new Set(members);
-  const totalTarget = targets.reduce((a, b) => a + b, 0);
-  const goal = targets.map((t) => (t / totalTarget) * members.length);
-  const weights = seeds.map(() => 1);
-  let label = new Map<number, number>();
-  for (let round = 0; round < 60; round++) {
-    label = new Map<number, number>();
-    const heap = new MinHeap();
-    const region: number[] = [];
-    const push = (c: number, r: number) => {
-      region.push(r);
-      heap.push(dist(cells[c].x, cells[c].y, seedPos[r][0], seedPos[r][1]) / weights[r], region.length - 1);
-      cellOf.push(c);
-    };
-    const cellOf: number[] = [];
-    seeds.forEach((c, r) => {
-      label.set(c, r);
-    });
-    seeds.forEach((c, r) => {
-      for (const m of cells[c].neighbours) if (allowed.has(m) && !label.has(m)) push(m, r);
-    });
-    while (heap.size > 0) {
-      const e = heap.pop();
-      const c = cellOf[e];
-      if (label.has(c)) continue;
-      const r = region[e];
-      label.set(c, r);
-      for (const m of cells[c].neighbours) if (allowed.has(m) && !label.has(m)) push(m, r);
+function partition(cells: Cell[], members: number[], sites: [number, number][], goals: number[], mins?: number[]): Map<number, number> {
+  const k = sites.length;
+  const need = mins ?? sites.map(() => 1);
+  let area = 0;
+  for (const c of members) area += cellArea(cells[c]);
+  const meanCell = area / members.length;
+  const prices = sites.map(() => 0);
+  const n = members.length;
+  const xs = members.map((c) => cells[c].x);
+  const ys = members.map((c) => cells[c].y);
+  const assign = () => {
+    const labels = new Int32Array(n);
+    const sizes = sites.map(() => 0);
+    for (let m = 0; m < n; m++) {
+      let best = 0;
+      let bestCost = Infinity;
+      for (let r = 0; r < k; r++) {
+        const dx = xs[m] - sites[r][0];
+        const dy = ys[m] - sites[r][1];
+        const cost = dx * dx + dy * dy - prices[r];
+        if (cost < bestCost) {
+          bestCost = cost;
+          best = r;
+        }
+      }
+      labels[m] = best;
+      sizes[best]++;
     }
-    if (label.size < members.length) throw new Error('demo generator: region growth stalled (disconnected cells)');
-    const sizes = seeds.map(() => 0);
-    for (const r of label.values()) sizes[r]++;
-    let worst = 0;
-    for (let r = 0; r < seeds.length; r++) worst = Math.max(worst, Math.abs(sizes[r] - goal[r]) / Math.max(goal[r], 1));
-    const short = mins !== undefined && sizes.some((n, r) => n < mins[r]);
-    if ((worst < 0.08 || round >= 24) && !short) break;
-    for (let r = 0; r < seeds.length; r++) weights[r] *= Math.min(1.6, Math.max(0.6, Math.sqrt(goal[r] / Math.max(sizes[r], 0.5))));
+    return { labels, sizes };
+  };
+  let best = assign();
+  let bestErr = Infinity;
+  for (let round = 0; round < 150; round++) {
+    const cur = round === 0 ? best : assign();
+    // Sizes are integers: a region is on target when within one cell (or 5 %) of its goal.
+    let err = 0;
+    let onTarget = true;
+    for (let r = 0; r < k; r++) {
+      const dev = Math.abs(cur.sizes[r] - goals[r]);
+      err += dev * dev;
+      if (dev >= Math.max(1, 0.05 * goals[r])) onTarget = false;
+    }
+    if (err < bestErr) {
+      bestErr = err;
+      best = cur;
+    }
+    if (onTarget) break;
+    const step = (round < 60 ? 0.6 : 0.25) * meanCell;
+    for (let r = 0; r < k; r++) prices[r] += step * (goals[r] - cur.sizes[r]);
   }
+  const label = new Map<number, number>();
+  members.forEach((c, m) => label.set(c, best.labels[m]));
+  repairConnectivity(cells, members, label, k, goals);
+  enforceMinimum(cells, members, label, k, need, sites);
   return label;
 }
 
-function isConnected(cells: Cell[], set: Set<number>): boolean {
-  if (set.size === 0) return true;
-  const start = set.values().next().value as number;
-  const seen = new Set([start]);
-  const stack = [start];
-  while (stack.length) {
-    const c = stack.pop()!;
-    for (const m of cells[c].neighbours)
-      if (set.has(m) && !seen.has(m)) {
-        seen.add(m);
-        stack.push(m);
+function cellArea(cell: Cell): number {
+  return Math.abs(ringSignedArea(cell.ring)) * KX * KY;
+}
+
+function components(cells: Cell[], set: Set<number>): number[][] {
+  const seen = new Set<number>();
+  const out: number[][] = [];
+  for (const start of set) {
+    if (seen.has(start)) continue;
+    const comp = [start];
+    seen.add(start);
+    for (let q = 0; q < comp.length; q++)
+      for (const m of cells[comp[q]].neighbours)
+        if (set.has(m) && !seen.has(m)) {
+          seen.add(m);
+          comp.push(m);
+        }
+    out.push(comp);
+  }
+  return out;
+}
+
+/** Keep each region's largest connected piece; give orphaned cells to adjacent regions (smallest relative size first). */
+function repairConnectivity(cells: Cell[], members: number[], label: Map<number, number>, k: number, goals: number[]): void {
+  const regionCells = Array.from({ length: k }, () => new Set<number>());
+  for (const c of members) regionCells[label.get(c)!].add(c);
+  const orphans = new Set<number>();
+  for (let r = 0; r < k; r++) {
+    const comps = components(cells, regionCells[r]);
+    if (comps.length <= 1) continue;
+    comps.sort((a, b) => b.length - a.length || a[0] - b[0]);
+    for (const comp of comps.slice(1))
+      for (const c of comp) {
+        orphans.add(c);
+        label.delete(c);
+        regionCells[r].delete(c);
       }
   }
-  return seen.size === set.size;
+  while (orphans.size > 0) {
+    let progressed = false;
+    for (const c of [...orphans].sort((a, b) => a - b)) {
+      let pick = -1;
+      for (const m of cells[c].neighbours) {
+        const q = label.get(m);
+        if (q === undefined) continue;
+        if (pick < 0 || regionCells[q].size / goals[q] < regionCells[pick].size / goals[pick]) pick = q;
+      }
+      if (pick < 0) continue;
+      label.set(c, pick);
+      regionCells[pick].add(c);
+      orphans.delete(c);
+      progressed = true;
+    }
+    if (!progressed) throw new Error('demo generator: cells are not connected');
+  }
+}
+
+function isConnected(cells: Cell[], set: Set<number>): boolean {
+  return set.size === 0 || components(cells, set).length === 1;
 }
 
 /** Move boundary cells into regions smaller than their minimum, keeping every donor connected. */
-function enforceMinimum(cells: Cell[], label: Map<number, number>, nRegions: number, mins: number[], seedPos: [number, number][]): void {
-  const regionCells = Array.from({ length: nRegions }, () => new Set<number>());
-  for (const [c, r] of label) regionCells[r].add(c);
-  for (let guard = 0; guard < cells.length * 4; guard++) {
-    const r = regionCells.findIndex((set, k) => set.size < mins[k]);
+function enforceMinimum(cells: Cell[], members: number[], label: Map<number, number>, k: number, mins: number[], sites: [number, number][]): void {
+  const regionCells = Array.from({ length: k }, () => new Set<number>());
+  for (const c of members) regionCells[label.get(c)!].add(c);
+  for (let guard = 0; guard < members.length * 4; guard++) {
+    const r = regionCells.findIndex((set, q) => set.size < mins[q]);
     if (r < 0) return;
+    // Candidates: cells adjacent to the region (any member if the region is empty).
+    const candidates = new Set<number>();
+    if (regionCells[r].size === 0) for (const c of members) candidates.add(c);
+    else for (const c of regionCells[r]) for (const m of cells[c].neighbours) if (label.get(m) !== undefined && label.get(m) !== r) candidates.add(m);
     let bestCell = -1;
     let bestD = Infinity;
-    for (const c of regionCells[r])
-      for (const m of cells[c].neighbours) {
-        const q = label.get(m);
-        if (q === undefined || q === r || regionCells[q].size <= mins[q]) continue;
-        const d = dist(cells[m].x, cells[m].y, seedPos[r][0], seedPos[r][1]);
-        if (d >= bestD) continue;
-        const rest = new Set(regionCells[q]);
-        rest.delete(m);
-        if (!isConnected(cells, rest)) continue;
-        bestD = d;
-        bestCell = m;
-      }
-    if (bestCell < 0) throw new Error('demo generator: cannot give every street enough grids; increase scale');
+    for (const m of [...candidates].sort((a, b) => a - b)) {
+      const q = label.get(m)!;
+      if (q === r || regionCells[q].size <= mins[q]) continue;
+      const d = dist(cells[m].x, cells[m].y, sites[r][0], sites[r][1]);
+      if (d >= bestD) continue;
+      const rest = new Set(regionCells[q]);
+      rest.delete(m);
+      if (!isConnected(cells, rest)) continue;
+      bestD = d;
+      bestCell = m;
+    }
+    if (bestCell < 0) throw new Error('demo generator: cannot give every region enough grids; increase scale');
     const q = label.get(bestCell)!;
     regionCells[q].delete(bestCell);
     regionCells[r].add(bestCell);
@@ -431,22 +495,12 @@ function enforceMinimum(cells: Cell[], label: Map<number, number>, nRegions: num
   }
 }
 
-/** Split a connected set of cells into k compact connected parts (farthest-point seeds + Lloyd). */
+/** Split a connected set of cells into k compact, connected, similar-sized parts (farthest-point sites + capacity-constrained Lloyd). */
 function splitIntoParts(cells: Cell[], members: number[], k: number, centre: [number, number]): number[][] {
-  const near = (px: number, py: number, among: number[]) => {
-    let best = among[0];
-    let bd = Infinity;
-    for (const c of among) {
-      const d = dist(cells[c].x, cells[c].y, px, py);
-      if (d < bd) {
-        bd = d;
-        best = c;
-      }
-    }
-    return best;
-  };
-  const seeds = [near(centre[0], centre[1], members)];
-  const minD = new Map(members.map((c) => [c, dist(cells[c].x, cells[c].y, cells[seeds[0]].x, cells[seeds[0]].y)]));
+  let first = members[0];
+  for (const c of members) if (dist(cells[c].x, cells[c].y, centre[0], centre[1]) < dist(cells[first].x, cells[first].y, centre[0], centre[1])) first = c;
+  const seeds = [first];
+  const minD = new Map(members.map((c) => [c, dist(cells[c].x, cells[c].y, cells[first].x, cells[first].y)]));
   while (seeds.length < k) {
     let far = -1;
     let fd = -1;
@@ -460,14 +514,13 @@ function splitIntoParts(cells: Cell[], members: number[], k: number, centre: [nu
     seeds.push(far);
     for (const c of members) minD.set(c, Math.min(minD.get(c)!, dist(cells[c].x, cells[c].y, cells[far].x, cells[far].y)));
   }
-  const targets = seeds.map(() => 1);
+  const sites = seeds.map((c) => [cells[c].x, cells[c].y] as [number, number]);
+  const goals = sites.map(() => members.length / k);
   let parts: number[][] = [];
-  for (let iter = 0; iter < 4; iter++) {
-    const pos = seeds.map((c) => [cells[c].x, cells[c].y] as [number, number]);
-    const label = growRegions(cells, members, seeds, pos, targets);
-    parts = seeds.map(() => []);
+  for (let iter = 0; iter < 6; iter++) {
+    const label = partition(cells, members, sites, goals);
+    parts = sites.map(() => []);
     for (const c of members) parts[label.get(c)!].push(c);
-    if (iter === 3) break;
     for (let r = 0; r < k; r++) {
       let sx = 0;
       let sy = 0;
@@ -475,7 +528,7 @@ function splitIntoParts(cells: Cell[], members: number[], k: number, centre: [nu
         sx += cells[c].x;
         sy += cells[c].y;
       }
-      seeds[r] = near(sx / parts[r].length, sy / parts[r].length, parts[r]);
+      sites[r] = [sx / parts[r].length, sy / parts[r].length];
     }
   }
   return parts;
@@ -581,29 +634,13 @@ export function generateDemoDistrict(opts: DemoOptions = {}): DemoDistrict {
   const cells = buildCountyCells(seed, nGrids);
   const allCells = cells.map((_, k) => k);
   const streetPos = DEMO_STREETS.map((s) => toKm(s.lng, s.lat));
-  const taken = new Set<number>();
-  const streetSeeds = streetPos.map(([x, y]) => {
-    let best = -1;
-    let bd = Infinity;
-    for (const c of allCells) {
-      if (taken.has(c)) continue;
-      const d = dist(cells[c].x, cells[c].y, x, y);
-      if (d < bd) {
-        bd = d;
-        best = c;
-      }
-    }
-    taken.add(best);
-    return best;
-  });
-  const streetTargets = DEMO_STREETS.map((s) => s.communities.length);
-  const streetLabel = growRegions(cells, allCells, streetSeeds, streetPos, streetTargets, streetTargets);
-  enforceMinimum(cells, streetLabel, DEMO_STREETS.length, streetTargets, streetPos);
+  const streetMins = DEMO_STREETS.map((s) => s.communities.length);
+  const streetGoals = streetMins.map((m) => (m / nCommunities) * cells.length);
+  const streetLabel = partition(cells, allCells, streetPos, streetGoals, streetMins);
 
   const communities: CommunityInfo[] = [];
   const gridRng = new Prng(seed, 'grids');
   const grids: GridRecord[] = [];
-  const gridCell: number[] = [];
   DEMO_STREETS.forEach((s, si) => {
     const members = allCells.filter((c) => streetLabel.get(c) === si);
     const parts = splitIntoParts(cells, members, s.communities.length, streetPos[si]);
@@ -632,7 +669,6 @@ export function generateDemoDistrict(opts: DemoOptions = {}): DemoDistrict {
           geometry: { type: 'Polygon', coordinates: [cells[c].ring] } satisfies PolygonGeometry,
         };
         grids.push(g);
-        gridCell.push(c);
         info.grids.push(g);
       });
       communities.push(info);
@@ -657,6 +693,30 @@ export function generateDemoDistrict(opts: DemoOptions = {}): DemoDistrict {
   grids.forEach((g, k) => addUser(`gw${pad(k + 1, gwWidth)}`, personName(userRng), g.communityOrgId, ['grid_worker'], g.communityOrgId, [g.id]));
 
   return { orgs, grids, addresses, users };
+}
+
+/** Lookup of the demo organisations: by kind, street/community name and department type. */
+export interface DemoOrgIndex {
+  district: OrgRecord;
+  commandCentre: OrgRecord;
+  /** By name, e.g. "硖石街道". */
+  streets: Map<string, OrgRecord>;
+  /** By name (unique in the county), e.g. "西山社区", "新仓村" — the same as the community-level address name. */
+  communities: Map<string, OrgRecord>;
+  departments: Map<DeptType, OrgRecord>;
+}
+
+export function indexDemoOrgs(orgs: readonly OrgRecord[]): DemoOrgIndex {
+  const district = orgs.find((o) => o.kind === 'district');
+  const commandCentre = orgs.find((o) => o.kind === 'agency' && o.code === `${DEMO_DISTRICT_CODE}-A-command_center`);
+  if (!district || !commandCentre) throw new Error('indexDemoOrgs: not a demo district');
+  return {
+    district,
+    commandCentre,
+    streets: new Map(orgs.filter((o) => o.kind === 'street').map((o) => [o.name, o])),
+    communities: new Map(orgs.filter((o) => o.kind === 'community').map((o) => [o.name, o])),
+    departments: new Map(orgs.filter((o) => o.kind === 'department' && o.deptType).map((o) => [o.deptType!, o])),
+  };
 }
 
 // ---------------------------------------------------------------------------------------------

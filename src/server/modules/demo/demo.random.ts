@@ -105,27 +105,18 @@ export class Prng {
 
   /** RFC 4122 version-4 formatted UUID drawn from this stream. */
   uuid(): string {
-    const bytes = new Array<number>(16);
-    for (let i = 0; i < 16; i += 4) {
-      const v = this.uint32();
-      bytes[i] = v & 0xff;
-      bytes[i + 1] = (v >>> 8) & 0xff;
-      bytes[i + 2] = (v >>> 16) & 0xff;
-      bytes[i + 3] = (v >>> 24) & 0xff;
-    }
-    bytes[6] = (bytes[6] & 0x0f) | 0x40;
-    bytes[8] = (bytes[8] & 0x3f) | 0x80;
-    const h = bytes.map((b) => HEX[b]);
+    const a = this.uint32();
+    const b = this.uint32();
+    const c = this.uint32();
+    const d = this.uint32();
+    const b1 = ((b >>> 16) & 0x0fff) | 0x4000; // version 4
+    const c0 = ((c >>> 16) & 0x3fff) | 0x8000; // variant 10
     return (
-      h.slice(0, 4).join('') +
-      '-' +
-      h.slice(4, 6).join('') +
-      '-' +
-      h.slice(6, 8).join('') +
-      '-' +
-      h.slice(8, 10).join('') +
-      '-' +
-      h.slice(10, 16).join('')
+      HEX[a >>> 24] + HEX[(a >>> 16) & 0xff] + HEX[(a >>> 8) & 0xff] + HEX[a & 0xff] + '-' +
+      HEX[(b >>> 8) & 0xff] + HEX[b & 0xff] + '-' +
+      HEX[b1 >>> 8] + HEX[b1 & 0xff] + '-' +
+      HEX[c0 >>> 8] + HEX[c0 & 0xff] + '-' +
+      HEX[(c >>> 8) & 0xff] + HEX[c & 0xff] + HEX[d >>> 24] + HEX[(d >>> 16) & 0xff] + HEX[(d >>> 8) & 0xff] + HEX[d & 0xff]
     );
   }
 }

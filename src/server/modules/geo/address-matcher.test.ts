@@ -305,9 +305,9 @@ describe('AddressMatcher — properties', () => {
       const n = normalizeAddressText(s);
       expect(normalizeAddressText(n)).toBe(n);
     };
-    fc.assert(fc.property(fc.string({ unit: addressChars, maxLength: 30 }), check), { numRuns: 2000 });
-    fc.assert(fc.property(fc.string({ unit: 'binary', maxLength: 40 }), check), { numRuns: 1000 });
-    fc.assert(fc.property(fc.string({ unit: 'grapheme', maxLength: 20 }), check), { numRuns: 500 });
+    fc.assert(fc.property(fc.string({ unit: addressChars, maxLength: 30 }), check), { numRuns: 1500 });
+    fc.assert(fc.property(fc.string({ unit: 'binary', maxLength: 40 }), check), { numRuns: 500 });
+    fc.assert(fc.property(fc.string({ unit: 'grapheme', maxLength: 20 }), check), { numRuns: 300 });
   });
 
   it('(f) match never throws on arbitrary text and confidence ∈ [0,1]', () => {

@@ -196,7 +196,8 @@ const NOISE_WORDS = [
   '我家在', '我家住', '我住在', '家住在', '家住', '住在', '我在', '我家', '我们', '地址是', '地址为', '地址', '位于',
   '就在', '在', '的', '里', '内', '处', '边', '旁', '侧', '位置', '定位', '现场', '请问', '你好', '您好', '麻烦',
   '报警', '求助', '反映', '举报', '投诉', '这个', '那个', '这', '那', '是', '到', '去', '我', '家', '住', '一下',
-  '具体', '大概', '差不多', '好像', '应该', '呢', '啊', '吧', '呀', '了', '嗯', '哦', '和', '跟', '及', '号',
+  '居民委员会', '村民委员会', '委员会', '办事处', '居委', '村委', '辖区', '管辖',
+  '具体', '大概', '差不多', '好像', '应该', '呢', '啊', '吧', '呀', '了', '嗯', '哦', '号',
   ...LEVEL_WORDS.map(([w]) => w),
 ];
 const NOISE_BY_FIRST = new Map<string, string[]>();
@@ -206,6 +207,12 @@ for (const w of NOISE_WORDS) {
   NOISE_BY_FIRST.set(w[0], list);
 }
 for (const list of NOISE_BY_FIRST.values()) list.sort((a, b) => b.length - a.length);
+
+/** One-character fillers that may follow a short name without being part of it. */
+const FILLER_CHARS = new Set(['的', '里', '内', '边', '旁', '侧', '处', '那', '这', '在', '是', '呢', '啊', '吧', '呀', '了']);
+
+/** Every level suffix and generic level word. */
+const SUFFIX_WORDS = new Set<string>([...Object.values(CORE_SUFFIXES).flat(), ...LEVEL_WORDS.map(([w]) => w)]);
 
 const BUILDING_SUFFIX = new Set(['号楼', '幢', '栋', '座', '撞', '桩', '状', '壮', '装', '栋楼', '幢楼']);
 
@@ -286,6 +293,9 @@ function numberKey(norm: string): string {
 function tokenKey(v: string): string {
   return v.replace(/^0+(?=[0-9])/, '');
 }
+
+/** Only the first characters of a (normalized) query are matched. */
+const MAX_QUERY_CHARS = 120;
 
 const SKIP_PENALTY: Record<number, number> = {
   [LV.street]: 0.75,
@@ -415,11 +425,13 @@ export class AddressMatcher {
   match(query: string, opts?: { limit?: number }): MatchResult {
     const limit = Math.max(0, Math.floor(opts?.limit ?? 5));
     const q = typeof query === 'string' ? query : String(query ?? '');
-    const normalized = normalizeAddressText(q);
+    const normalized = normalizeAddressText(q.length > MAX_QUERY_CHARS * 4 ? q.slice(0, MAX_QUERY_CHARS * 4) : q);
     const empty: MatchResult = { query: q, normalized, best: null, alternatives: [] };
     if (normalized.length === 0 || this.nodes.length === 0) return empty;
+    // an address is short; the cost of a match grows with the square of the text
+    const text = normalized.length > MAX_QUERY_CHARS ? normalized.slice(0, MAX_QUERY_CHARS) : normalized;
 
-    const mentions = this.findMentions(normalized);
+    const mentions = this.findMentions(text);
     if (mentions.length === 0) return empty;
 
     // score every mentioned place
@@ -429,11 +441,14 @@ export class AddressMatcher {
       if (l) l.push(m);
       else byNode.set(m.node, [m]);
     }
-    const places: Array<{ node: Node; score: number; rank: number; tailStart: number; levels: Set<number>; reasons: string[] }> = [];
+    const places: Array<{ node: Node; score: number; rank: number; tokens: Token[]; levels: Set<number>; reasons: string[] }> = [];
     for (const [node, ms] of byNode) {
       let best: ReturnType<AddressMatcher['scorePlace']> | null = null;
+      ms.sort((a, b) => b.q - a.q || b.end - b.start - (a.end - a.start));
       for (const m of ms) {
-        const s = this.scorePlace(node, m, mentions, byNode, normalized);
+        // a score never exceeds the quality of its mention (plus a small support bonus)
+        if (best && m.q + 0.02 < best.rank) break;
+        const s = this.scorePlace(node, m, mentions, byNode, text);
         if (!best || s.rank > best.rank) best = s;
       }
       if (best) places.push({ node, ...best });
@@ -450,7 +465,7 @@ export class AddressMatcher {
     const cutoff = top.length > 0 ? top[0].score * 0.3 : 0;
     for (const p of top) {
       if (p.score < cutoff) continue;
-      const tokens = lexTail(normalized, p.tailStart);
+      const tokens = p.tokens;
       const outcomes = tokens.length > 0 ? this.descend(p.node, tokens, 0, 1, [], []) : [{ node: p.node, factor: 1, path: [], notes: [] }];
       outcomes.sort((a, b) => b.factor - a.factor || b.node.lv - a.node.lv || a.node.order - b.node.order);
       const topF = outcomes[0].factor;
@@ -478,7 +493,8 @@ export class AddressMatcher {
         }
       }
     }
-    const ranked = [...finals.values()].sort((a, b) => b.rank - a.rank || b.node.lv - a.node.lv || a.node.order - b.node.order);
+    // on a tie, the place containing the other: "长安" is 长安镇 before its 长安社区
+    const ranked = [...finals.values()].sort((a, b) => b.rank - a.rank || a.node.lv - b.node.lv || a.node.order - b.node.order);
     if (ranked.length === 0) return empty;
 
     // ambiguity: confidence drops when an unrelated candidate scores close
@@ -542,10 +558,21 @@ export class AddressMatcher {
     const fuzzyPush = (v: Variant, start: number, end: number): void => {
       if (end <= start) return;
       const window = Q.slice(start, end);
-      if (window === v.text) return;
+      if (window === v.text || !withinOneEdit(window, v.text)) return;
       if (isDigit(Q[end - 1]) && isDigit(Q[end])) return;
       if (isDigit(Q[start]) && isDigit(Q[start - 1])) return;
-      push({ node: v.node, start, end, q: v.q * (1 - 0.8 / v.text.length), kind: 'fuzzy', vkind: v.kind, variant: v.text });
+      // a slip in the level suffix only (文苑花苑 for 文苑花园) weighs less than one in the name
+      let q = v.q * (1 - 0.8 / v.text.length);
+      if (v.kind === 'full') {
+        const core = this.variantsOf.get(v.node)?.find((x) => x.kind === 'core' && v.text.startsWith(x.text));
+        if (core && window.startsWith(core.text)) {
+          const rest = window.slice(core.text.length);
+          if (SUFFIX_WORDS.has(rest)) q = Math.max(q, v.q * 0.88);
+          // the slip replaced a one-character suffix: little more than the short name
+          else if (v.text.length - core.text.length === 1) q *= 0.8;
+        }
+      }
+      push({ node: v.node, start, end, q, kind: 'fuzzy', vkind: v.kind, variant: v.text });
     };
     for (let i = 0; i < n; i++) {
       if (!isHan(Q[i]) || strong[i]) continue;
@@ -617,34 +644,30 @@ export class AddressMatcher {
     mentions: Mention[],
     byNode: Map<Node, Mention[]>,
     Q: string,
-  ): { score: number; rank: number; tailStart: number; levels: Set<number>; reasons: string[] } {
+  ): { score: number; rank: number; tokens: Token[]; levels: Set<number>; reasons: string[] } {
     const n = Q.length;
     const mask = new Uint8Array(n);
-    const mark = (a: number, b: number): void => {
-      for (let i = a; i < b; i++) mask[i] = 1;
-    };
     const chosen: Mention[] = [cm];
     const levels = new Set<number>([C.lv]);
     const reasons: string[] = [];
     let qC = cm.q;
     if (cm.kind === 'fuzzy' || cm.kind === 'context') reasons.push(`fuzzy ${Q.slice(cm.start, cm.end)}≈${cm.variant}`);
     else if (cm.kind === 'alias') reasons.push(`alias ${cm.variant}`);
-    mark(cm.start, cm.end);
+    markRange(mask, cm.start, cm.end);
     let tailStart = cm.end;
 
     // generic level word after a short name: confirms or contradicts the level
-    const levelWordAt = (pos: number): [string, number[]] | null => {
-      for (const lw of LEVEL_WORDS) if (Q.startsWith(lw[0], pos)) return lw;
-      return null;
-    };
     if (cm.vkind !== 'full') {
-      const lw = levelWordAt(cm.end);
+      const lw = levelWordAt(Q, cm.end);
       if (lw) {
         if (!lw[1].includes(C.lv)) {
           qC *= 0.7;
           reasons.push(`level word ${lw[0]}`);
+        } else if (!C.norm.endsWith(lw[0])) {
+          // the right level, another suffix (盛世小区 for 盛世新村)
+          qC *= 0.92;
         }
-        mark(cm.end, cm.end + lw[0].length);
+        markRange(mask, cm.end, cm.end + lw[0].length);
         tailStart = cm.end + lw[0].length;
       }
     }
@@ -666,20 +689,32 @@ export class AddressMatcher {
       }
       if (pick) {
         chosen.push(pick);
-        mark(pick.start, pick.end);
+        markRange(mask, pick.start, pick.end);
         levels.add(a.lv);
         support++;
         supportQ += pick.q;
         if (pick.vkind !== 'full') {
-          const lw = levelWordAt(pick.end);
-          if (lw && !mask[pick.end]) mark(pick.end, pick.end + lw[0].length);
+          const lw = levelWordAt(Q, pick.end);
+          if (lw && !mask[pick.end]) markRange(mask, pick.end, pick.end + lw[0].length);
         }
       } else unmentioned.push(a);
     }
+    // the same places named a second time ("健康路12号宁馨嘉园": alias and name) are explained too
+    for (const m of mentions) {
+      if (!chain.has(m.node) || (m.kind !== 'full' && m.kind !== 'alias') || overlapsAny(m, chosen)) continue;
+      chosen.push(m);
+      markRange(mask, m.start, m.end);
+    }
     // an ancestor's short name written with one wrong character (西三 for 西山) still supports
     if (unmentioned.length > 0) {
+      // text that is exactly the name of another place is not a typo of this one
+      const named = new Uint8Array(n);
+      for (const m of mentions) {
+        if (m.kind === 'fuzzy' || m.kind === 'context' || chain.has(m.node)) continue;
+        for (let k = m.start; k < m.end; k++) named[k] = 1;
+      }
       for (const a of unmentioned) {
-        if (a.lv < LV.county) continue;
+        if (a.lv < LV.street) continue;
         let done = false;
         for (const v of this.variantsOf.get(a) ?? []) {
           if (done || v.kind === 'alias' || v.text.length < 2) continue;
@@ -689,7 +724,7 @@ export class AddressMatcher {
             let diff = 0;
             let ok = true;
             for (let k = 0; k < L; k++) {
-              if (mask[i + k]) {
+              if (mask[i + k] || named[i + k]) {
                 ok = false;
                 break;
               }
@@ -699,7 +734,7 @@ export class AddressMatcher {
               }
             }
             if (!ok || diff !== 1 || (L === 2 && Q[i] !== v.text[0])) continue;
-            mark(i, i + L);
+            markRange(mask, i, i + L);
             levels.add(a.lv);
             support += 0.5;
             supportQ += 0.5;
@@ -709,9 +744,18 @@ export class AddressMatcher {
       }
     }
 
-    // numbers after the mention (building/unit/room) are explained by the descent
-    for (const t of lexTail(Q, tailStart)) mark(t.start, t.end);
+    // numbers after the mention (building/unit/room) are explained by the descent; when there
+    // are none, numbers written before the names ("3幢1单元301，文苑小区")
+    const free = (t: Token): boolean => !chosen.some((c) => t.start < c.end && c.start < t.end);
+    let tokens = lexTail(Q, tailStart, n).filter(free);
+    if (tokens.length === 0) {
+      let headEnd = cm.start;
+      for (const c of chosen) headEnd = Math.min(headEnd, c.start);
+      tokens = lexTail(Q, 0, headEnd).filter(free);
+    }
+    for (const t of tokens) markRange(mask, t.start, t.end);
 
+    const beforeNoise = mask.slice();
     // noise words in what remains; never inside the full name of another place ("新苑社区")
     const locked = new Uint8Array(n);
     for (const m of mentions) {
@@ -729,9 +773,9 @@ export class AddressMatcher {
       if (words) {
         for (const w of words) {
           if (Q.startsWith(w, i)) {
-            let free = true;
-            for (let k = i; k < i + w.length; k++) if (mask[k] || locked[k]) free = false;
-            if (free) {
+            let open = true;
+            for (let k = i; k < i + w.length; k++) if (mask[k] || locked[k]) open = false;
+            if (open) {
               len = w.length;
               break;
             }
@@ -739,7 +783,7 @@ export class AddressMatcher {
         }
       }
       if (len > 0) {
-        mark(i, i + len);
+        markRange(mask, i, i + len);
         i += len;
       } else i++;
     }
@@ -753,7 +797,11 @@ export class AddressMatcher {
       let overlapChosen = false;
       for (let k = m.start; k < m.end; k++) if (!mask[k]) inside = false;
       for (const c of chosen) if (m.start < c.end && c.start < m.end) overlapChosen = true;
-      if (overlapChosen || inside) continue;
+      if (overlapChosen) continue;
+      // a place inside this one named elsewhere in the text (even a word like 西门 that could be
+      // a gate) means the text is about something more specific
+      const descendant = m.kind !== 'fuzzy' && m.kind !== 'context' && isAncestor(C, m.node);
+      if (inside && !descendant) continue;
       if (conflictSpans.some((o) => m.start < o.end && o.start < m.end)) continue;
       conflictSpans.push(m);
       conflicts++;
@@ -765,14 +813,21 @@ export class AddressMatcher {
       if (m.start <= cm.start && m.end >= cm.end && m.end - m.start > cm.end - cm.start) nested = true;
     }
 
+    // a short name followed by characters nothing explains is probably part of another name
+    // (a filler word may follow: 文苑的3幢, 文苑附近; 家 or 号 may not: 梧桐家源)
+    const short = cm.vkind !== 'full' && cm.kind !== 'alias';
+    const trailing = (short || cm.kind === 'fuzzy') && unexplainedAt(Q, tailStart, mask, beforeNoise);
+    // …or preceded by them
+    const leading = short && cm.start > 0 && !mask[cm.start - 1] && isHan(Q[cm.start - 1]);
+
     let u = 0;
     for (let i = 0; i < n; i++) if (!mask[i]) u++;
-    let score = qC * Math.max(0.5, 0.96 ** u) * 0.85 ** conflicts * (nested ? 0.8 : 1);
+    let score = qC * Math.max(0.5, 0.96 ** u) * 0.85 ** conflicts * (nested ? 0.6 : 1) * (trailing ? 0.85 : 1) * (leading ? 0.85 : 1);
     if (u > 0) reasons.push(`${u} unexplained chars`);
     if (conflicts > 0) reasons.push(`${conflicts} conflicting names`);
     score = Math.max(0, Math.min(1, score));
     const rank = score + 0.002 * support + 0.001 * supportQ;
-    return { score, rank, tailStart, levels, reasons };
+    return { score, rank, tokens, levels, reasons };
   }
 
   // -------------------------------------------------------------------------------------------
@@ -782,6 +837,12 @@ export class AddressMatcher {
     if (i >= tokens.length) return [{ node, factor, path, notes }];
     const tok = tokens[i];
     if (tok.hint === 'f') return this.descend(node, tokens, i + 1, factor, path, notes);
+    if (tok.hint === 'b' && node.lv >= LV.building) {
+      // a second building ("3幢和5幢之间"): only the place containing both is known
+      let up: Node = node;
+      while (up.lv > PLACE_MAX_LV && up.parent) up = up.parent;
+      return [{ node: up, factor: factor * 0.85, path: path.filter((p) => p.lv <= up.lv), notes: [...notes, 'several buildings'] }];
+    }
     const key = tokenKey(tok.value);
     const allowed = (lv: number): boolean => {
       switch (tok.hint) {
@@ -828,15 +889,57 @@ export class AddressMatcher {
 // ---------------------------------------------------------------------------------------------
 // Helpers
 
+/** The name without its level suffix (the longest suffix that leaves two characters or more). */
 function coresOf(full: string, level: AddressLevel): string[] {
-  const out: string[] = [];
+  let best = '';
   for (const suf of CORE_SUFFIXES[level] ?? []) {
-    if (full.length > suf.length && full.endsWith(suf)) {
-      const core = full.slice(0, -suf.length);
-      if (core.length >= 2 && !out.includes(core)) out.push(core);
-    }
+    if (suf.length > best.length && full.length - suf.length >= 2 && full.endsWith(suf)) best = suf;
   }
-  return out;
+  return best ? [full.slice(0, -best.length)] : [];
+}
+
+/** One substitution, insertion, deletion or swap of two neighbours apart (Damerau, ≤ 1). */
+function withinOneEdit(a: string, b: string): boolean {
+  const la = a.length;
+  const lb = b.length;
+  if (Math.abs(la - lb) > 1) return false;
+  if (la === lb) {
+    let first = -1;
+    let count = 0;
+    for (let i = 0; i < la; i++) {
+      if (a[i] !== b[i]) {
+        if (count === 0) first = i;
+        count++;
+        if (count > 2) return false;
+      }
+    }
+    if (count <= 1) return true;
+    return a[first] === b[first + 1] && a[first + 1] === b[first] && first + 1 < la && a[first + 1] !== b[first + 1];
+  }
+  const [s, t] = la < lb ? [a, b] : [b, a];
+  let i = 0;
+  while (i < s.length && s[i] === t[i]) i++;
+  return s.slice(i) === t.slice(i + 1);
+}
+
+function markRange(mask: Uint8Array, a: number, b: number): void {
+  for (let i = a; i < b && i < mask.length; i++) mask[i] = 1;
+}
+
+function levelWordAt(Q: string, pos: number): [string, number[]] | null {
+  for (const lw of LEVEL_WORDS) if (Q.startsWith(lw[0], pos)) return lw;
+  return null;
+}
+
+/** Is Q[i] a character no name, number or filler word explains? */
+function unexplainedAt(Q: string, i: number, mask: Uint8Array, beforeNoise: Uint8Array): boolean {
+  if (i < 0 || i >= Q.length || !isHan(Q[i]) || beforeNoise[i]) return false;
+  if (!mask[i]) return true;
+  if (FILLER_CHARS.has(Q[i])) return false;
+  const words = NOISE_BY_FIRST.get(Q[i]);
+  if (!words) return true;
+  for (const w of words) if (w.length >= 2 && Q.startsWith(w, i)) return false;
+  return true;
 }
 
 function overlapsAny(m: Mention, list: Mention[]): boolean {
@@ -864,15 +967,22 @@ function commonAncestor(nodes: Node[]): Node | null {
  * or floor after a building; 3-1-301 and bare numbers → untyped (the tree decides).
  */
 const TAIL_RE = /第?([0-9]+[A-Z]?|[A-Z][0-9]*)(号楼|幢楼|栋楼|幢|栋|座|撞|桩|状|壮|装|号|楼|单元|单|室|户|层|-)?/g;
-function lexTail(Q: string, from: number): Token[] {
+function lexTail(Q: string, from: number, to: number): Token[] {
   const tokens: Token[] = [];
+  if (to <= from) return tokens;
   let hasBuilding = false;
   TAIL_RE.lastIndex = from;
   for (let m = TAIL_RE.exec(Q); m; m = TAIL_RE.exec(Q)) {
+    if (m.index >= to) break;
     const value = m[1];
     let suf = m[2] ?? '';
     const start = m.index;
     let end = m.index + m[0].length;
+    if (end > to) {
+      suf = '';
+      end = start + (m[0].startsWith('第') ? 1 : 0) + value.length;
+      if (end > to) break;
+    }
     // "301楼下" is a position word, not a building
     if ((suf === '楼' || suf === '号楼') && /[下上道梯顶前后]/.test(Q[end] ?? '')) {
       suf = suf === '号楼' ? '号' : '';

@@ -205,12 +205,10 @@ function toRecord(r: { id: string; parent_id: string | null; level: string; name
   };
 }
 
-/** A cheap fingerprint of the address and grid tables, to know when caches are stale. */
+/** The revision of the address and grid tables (bumped by triggers), to know when caches are stale. */
 export async function geoRevision(db: DbOrTx): Promise<string> {
-  const r = await sql<{ rev: string }>`
-    select (select count(*) || ':' || coalesce(max(updated_at)::text, '') from addresses)
-        || '|' || (select count(*) || ':' || coalesce(max(updated_at)::text, '') from grids) as rev`.execute(db);
-  return r.rows[0].rev;
+  const r = await db.selectFrom('geo_revision').select('revision').executeTakeFirstOrThrow();
+  return String(r.revision);
 }
 
 export interface AddressFilter {

@@ -22,7 +22,7 @@ interface GeoCache {
 }
 
 /** How often a process re-checks whether another instance changed the address library. */
-const REVISION_CHECK_MS = 5_000;
+const REVISION_CHECK_MS = 2_000;
 
 export interface GridFeatureInput {
   type: 'Feature';

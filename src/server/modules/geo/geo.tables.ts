@@ -36,7 +36,13 @@ export interface AddressesTable {
   updated_at: UpdatedAt;
 }
 
+export interface GeoRevisionTable {
+  id: Generated<boolean>;
+  revision: number;
+}
+
 export interface GeoTables {
+  geo_revision: GeoRevisionTable;
   grids: GridsTable;
   grid_workers: GridWorkersTable;
   addresses: AddressesTable;

@@ -1,0 +1,232 @@
+/**
+ * Zhian benchmarks: `npm run bench` → docs/benchmarks.md.
+ * Each figure is measured next to its reference in the same run and reported as a ratio.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import autocannon from 'autocannon';
+import Fuse from 'fuse.js';
+import pg from 'pg';
+import { AddressMatcher } from '../src/server/modules/geo/address-matcher.js';
+import { evaluateLabelled, type LabelledQuery } from '../src/server/modules/geo/address-matcher.eval.js';
+import { GridIndex } from '../src/server/modules/geo/grid-index.js';
+import { generateDemoDistrict, generateGridLattice } from '../src/server/modules/demo/index.js';
+import type { AddressRecord } from '../src/server/modules/geo/geo.types.js';
+
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const PG_URL = process.env.BENCH_DATABASE_URL ?? process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
+const QUICK = process.argv.includes('--quick');
+const out: string[] = [];
+const say = (s = '') => {
+  out.push(s);
+  process.stdout.write(`${s}\n`);
+};
+const fmt = (n: number, d = 0) => n.toLocaleString('en-US', { maximumFractionDigits: d, minimumFractionDigits: d });
+
+/** Runs fn repeatedly for at least ms milliseconds; returns operations per second. */
+function rate(fn: (i: number) => void, ms: number): number {
+  let n = 0;
+  const start = performance.now();
+  let now = start;
+  while (now - start < ms) {
+    for (let k = 0; k < 16; k++) fn(n++);
+    now = performance.now();
+  }
+  return (n * 1000) / (now - start);
+}
+
+function machine(): string {
+  const cpu = os.cpus()[0]?.model ?? 'unknown CPU';
+  return `${cpu}, ${os.cpus().length} cores, ${fmt(os.totalmem() / 2 ** 30, 0)} GiB RAM, ${os.type()} ${os.release()}, Node ${process.version}`;
+}
+
+// ------------------------------------------------------------------ address matching
+function benchMatching() {
+  say('## Address matching (one core, in process)');
+  say();
+  const district = generateDemoDistrict();
+  const labelled = JSON.parse(fs.readFileSync(path.join(ROOT, 'test/fixtures/address-labelled.json'), 'utf8')) as LabelledQuery[];
+  let t = performance.now();
+  const matcher = new AddressMatcher(district.addresses);
+  const buildMs = performance.now() - t;
+  const ours = evaluateLabelled(matcher, labelled);
+  const ourRate = rate((i) => matcher.match(labelled[i % labelled.length].q), QUICK ? 1000 : 4000);
+
+  // Reference: Fuse.js, the most used fuzzy-search library on npm, over full texts and aliases.
+  t = performance.now();
+  const fuse = new Fuse(district.addresses, { keys: ['fullText', 'aliases'], includeScore: true, ignoreLocation: true, threshold: 0.6 });
+  const fuseBuildMs = performance.now() - t;
+  const fuseMatcher = {
+    match(q: string) {
+      const hits = fuse.search(q, { limit: 6 });
+      const conv = (h: { item: AddressRecord; score?: number }) => ({ record: h.item, confidence: 1 - (h.score ?? 1), matchedLevels: [] });
+      return { query: q, normalized: q, best: hits[0] ? conv(hits[0]) : null, alternatives: hits.slice(1).map(conv) };
+    },
+  } as unknown as AddressMatcher;
+  const sample = labelled.filter((_, i) => i % (QUICK ? 20 : 5) === 0);
+  const fuseEval = evaluateLabelled(fuseMatcher, sample);
+  const oursOnSample = evaluateLabelled(matcher, sample);
+  const fuseRate = rate((i) => fuseMatcher.match(sample[i % sample.length].q), QUICK ? 1000 : 4000);
+
+  say(`Demo district: ${fmt(district.addresses.length)} address records; labelled set: ${labelled.length} free-text queries (test/fixtures/address-labelled.json).`);
+  say();
+  say('| | Zhian AddressMatcher | reference: Fuse.js 7 | ratio |');
+  say('|---|---:|---:|---:|');
+  say(`| index build | ${fmt(buildMs)} ms | ${fmt(fuseBuildMs)} ms | ${fmt(fuseBuildMs / buildMs, 2)}× |`);
+  say(`| matches per second (one core) | ${fmt(ourRate)} | ${fmt(fuseRate, 1)} | **${fmt(ourRate / fuseRate)}×** |`);
+  say(`| top-1 accuracy, sample of ${sample.length} queries | ${fmt(oursOnSample.accuracy * 100, 1)} % | ${fmt(fuseEval.accuracy * 100, 1)} % | ${fmt(oursOnSample.accuracy / Math.max(fuseEval.accuracy, 1e-9), 2)}× |`);
+  say(`| top-1 accuracy, all ${labelled.length} queries | **${fmt(ours.accuracy * 100, 1)} %** (${ours.top1}/${ours.total}) | – | |`);
+  say();
+  say('Top-1 accuracy by kind of query:');
+  say();
+  say('| kind | queries | top-1 | accuracy |');
+  say('|---|---:|---:|---:|');
+  for (const [k, s] of Object.entries(ours.byKind).sort()) say(`| ${k} | ${s.total} | ${s.top1} | ${fmt(s.accuracy * 100, 1)} % |`);
+  say();
+}
+
+// ------------------------------------------------------------------ point in grid
+function benchGrids() {
+  say('## Point-in-grid lookup (one core, in process)');
+  say();
+  say('| grids | R-tree index (lookups/s) | reference: brute-force scan (lookups/s) | ratio | answers agree |');
+  say('|---:|---:|---:|---:|---:|');
+  const bbox: [number, number, number, number] = [120.45, 30.3, 120.85, 30.55];
+  for (const count of [400, 40_000]) {
+    const polys = generateGridLattice({ seed: 7, count, bbox });
+    const index = new GridIndex(polys.map((geometry, i) => ({ id: String(i), geometry })));
+    let s = 12345;
+    const rnd = () => ((s = (s * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+    const pts = Array.from({ length: 20_000 }, () => [bbox[0] + rnd() * (bbox[2] - bbox[0]), bbox[1] + rnd() * (bbox[3] - bbox[1])] as const);
+    let agree = 0;
+    const checks = count > 1000 ? 300 : 3000;
+    for (let i = 0; i < checks; i++) if (index.locate(pts[i][0], pts[i][1]) === index.locateBruteForce(pts[i][0], pts[i][1])) agree++;
+    const fast = rate((i) => index.locate(pts[i % pts.length][0], pts[i % pts.length][1]), QUICK ? 500 : 2000);
+    const slow = rate((i) => index.locateBruteForce(pts[i % pts.length][0], pts[i % pts.length][1]), QUICK ? 500 : 2000);
+    say(`| ${fmt(count)} | ${fmt(fast)} | ${fmt(slow)} | **${fmt(fast / slow)}×** | ${agree}/${checks} |`);
+  }
+  say();
+}
+
+// ------------------------------------------------------------------ HTTP latency
+async function startServer(env: Record<string, string>): Promise<{ child: ChildProcess; port: number }> {
+  const child = spawn(process.execPath, [path.join(ROOT, 'bin/zhian.js'), 'start', '--no-build'], {
+    cwd: ROOT,
+    env: { ...Object.fromEntries(Object.entries(process.env).filter(([k]) => !['DATABASE_URL', 'TEST_DATABASE_URL'].includes(k))), PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'warn', NODE_ENV: 'development', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const port = await new Promise<number>((resolve, reject) => {
+    let buf = '';
+    const timer = setTimeout(() => reject(new Error(`server did not start: ${buf}`)), 180_000);
+    const onData = (d: Buffer) => {
+      buf += d.toString();
+      const m = buf.match(/serving http:\/\/localhost:(\d+)/) ?? buf.match(/listening at http:\/\/127\.0\.0\.1:(\d+)/);
+      if (m) {
+        clearTimeout(timer);
+        resolve(Number(m[1]));
+      }
+    };
+    child.stdout!.on('data', onData);
+    child.stderr!.on('data', onData);
+    child.on('exit', (code) => reject(new Error(`server exited ${code}: ${buf}`)));
+  });
+  return { child, port };
+}
+
+async function loadTest(port: number, paths: string[], headers: Record<string, string>, seconds: number) {
+  const r = await autocannon({
+    url: `http://127.0.0.1:${port}`,
+    connections: 50,
+    duration: seconds,
+    headers,
+    requests: paths.map((p) => ({ method: 'GET', path: p })),
+  });
+  return { p50: r.latency.p50, p99: r.latency.p99, rps: r.requests.average, errors: r.errors + r.non2xx };
+}
+
+async function benchHttp() {
+  say('## `GET /api/v1/addresses/match`, 50 concurrent connections (autocannon, server in its own process)');
+  say();
+  say('Reference: `GET /healthz` on the same server in the same run (the HTTP floor: no authentication, no database, no matching). Queries cycle through the labelled set.');
+  say();
+  say('| database | match p50 | match p99 | match req/s | /healthz p50 | /healthz p99 | /healthz req/s | p99 ratio |');
+  say('|---|---:|---:|---:|---:|---:|---:|---:|');
+  const labelled = JSON.parse(fs.readFileSync(path.join(ROOT, 'test/fixtures/address-labelled.json'), 'utf8')) as LabelledQuery[];
+  const paths = labelled.map((l) => `/api/v1/addresses/match?q=${encodeURIComponent(l.q)}`);
+  const seconds = QUICK ? 3 : 10;
+  const targets: { label: string; env: Record<string, string>; cleanup?: () => Promise<void> }[] = [];
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'zhian-bench-'));
+  targets.push({ label: 'PGlite (embedded)', env: { ZHIAN_DATA_DIR: dataDir }, cleanup: async () => fs.rmSync(dataDir, { recursive: true, force: true }) });
+  const dbName = `zhian_bench_${process.pid}`;
+  try {
+    const admin = new pg.Client({ connectionString: PG_URL });
+    await admin.connect();
+    await admin.query(`create database ${dbName}`);
+    await admin.end();
+    const url = new URL(PG_URL);
+    url.pathname = `/${dbName}`;
+    targets.push({
+      label: `PostgreSQL ${await pgVersion()}`,
+      env: { DATABASE_URL: url.toString() },
+      cleanup: async () => {
+        const c = new pg.Client({ connectionString: PG_URL });
+        await c.connect();
+        await c.query(`drop database if exists ${dbName} with (force)`);
+        await c.end();
+      },
+    });
+  } catch (e) {
+    say(`(PostgreSQL at ${PG_URL} not available: ${(e as Error).message})`);
+  }
+  for (const t of targets) {
+    const { child, port } = await startServer(t.env);
+    try {
+      const login = await fetch(`http://127.0.0.1:${port}/api/v1/auth/login`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ username: 'admin', password: 'zhian-demo' }),
+      });
+      const cookie = (login.headers.get('set-cookie') ?? '').split(';')[0];
+      await fetch(`http://127.0.0.1:${port}${paths[0]}`, { headers: { cookie } }); // warm the index
+      const m = await loadTest(port, paths, { cookie }, seconds);
+      const h = await loadTest(port, ['/healthz'], {}, seconds);
+      say(`| ${t.label} | ${m.p50} ms | ${m.p99} ms | ${fmt(m.rps)} | ${h.p50} ms | ${h.p99} ms | ${fmt(h.rps)} | ${fmt(m.p99 / Math.max(h.p99, 1), 1)}× |`);
+      if (m.errors) say(`|  ↳ ${m.errors} errors / non-2xx during the match run | | | | | | | |`);
+    } finally {
+      child.kill('SIGTERM');
+      await new Promise((r) => child.once('exit', r));
+      await t.cleanup?.();
+    }
+  }
+  say();
+}
+
+async function pgVersion(): Promise<string> {
+  const c = new pg.Client({ connectionString: PG_URL });
+  await c.connect();
+  const r = await c.query('show server_version');
+  await c.end();
+  return String(r.rows[0].server_version).split(' ')[0];
+}
+
+async function main() {
+  say('# Zhian benchmarks');
+  say();
+  say(`Measured ${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC on: ${machine()}.`);
+  say();
+  say('Reproduce with `npm run bench` (`npm run bench -- --quick` for a short run). PostgreSQL figures use `BENCH_DATABASE_URL` (default `postgres://postgres@127.0.0.1:5432/test`; a temporary database is created and dropped).');
+  say();
+  benchMatching();
+  benchGrids();
+  await benchHttp();
+  if (!QUICK) fs.writeFileSync(path.join(ROOT, 'docs/benchmarks.md'), out.join('\n'));
+  else fs.writeFileSync(path.join(ROOT, '.tmp/benchmarks-quick.md'), out.join('\n'));
+}
+
+main().catch((e) => {
+  console.error(e);
+  process.exit(1);
+});
