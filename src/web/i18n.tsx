@@ -169,6 +169,7 @@ const dict = {
   'org.deptType': ['部门类别', 'Department type'],
   'org.parent': ['上级机构', 'Parent'],
   'org.children': ['下级数量', 'Children'],
+  'org.childList': ['下级机构', 'Child organisations'],
   'org.createChild': ['新建下级', 'New child'],
   'org.createRoot': ['新建机构', 'New organisation'],
   'org.edit': ['编辑机构', 'Edit organisation'],

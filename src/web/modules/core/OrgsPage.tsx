@@ -241,7 +241,7 @@ export default function OrgsPage() {
                 </Descriptions>
                 {children.length > 0 && (
                   <div style={{ marginTop: 12 }}>
-                    <Typography.Text type="secondary">{t('org.children')}</Typography.Text>
+                    <Typography.Text type="secondary">{t('org.childList')}</Typography.Text>
                     <div className="za-chip-list">
                       {children.map((c) => (
                         <Tag key={c.id} color={KIND_COLORS[c.kind]} className="za-chip" onClick={() => setSelectedId(c.id)}>
