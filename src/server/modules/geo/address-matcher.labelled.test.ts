@@ -42,3 +42,22 @@ describe('address matcher on the labelled set (demo district, default seed)', ()
     expect(ev.accuracy).toBeGreaterThanOrEqual(0.9);
   });
 });
+
+/**
+ * A second set, written by hand by someone who never saw the matcher or the first set
+ * (test/fixtures/address-heldout.json): the honest figure of how well free text resolves.
+ */
+const heldout = JSON.parse(
+  readFileSync(new URL('../../../../test/fixtures/address-heldout.json', import.meta.url), 'utf8'),
+) as LabelledQuery[];
+
+describe('address matcher on the independent held-out set', () => {
+  it('every expected record exists and top-1 accuracy ≥ 0.90', () => {
+    const fullTexts = new Set(district.addresses.map((a) => a.fullText));
+    expect(heldout.length).toBeGreaterThanOrEqual(150);
+    expect(heldout.filter((x) => !fullTexts.has(x.expected))).toEqual([]);
+    const ev = evaluateLabelled(matcher, heldout);
+    console.log(`held-out address queries: top-1 ${ev.top1}/${ev.total} = ${(ev.accuracy * 100).toFixed(1)}%`);
+    expect(ev.accuracy).toBeGreaterThanOrEqual(0.9);
+  });
+});

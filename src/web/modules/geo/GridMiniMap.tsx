@@ -5,7 +5,7 @@ import { useEffect, useRef, useState } from 'react';
 import { Alert } from 'antd';
 import type { Geometry } from 'geojson';
 import type { MapConfig } from '../../api';
-import { baseStyle, geometryBounds, loadMapConfig, maplibregl, toDisplay } from './map-support';
+import { baseStyle, geometryBounds, loadMapConfig, maplibregl, quietTileErrors, toDisplay } from './map-support';
 
 export default function GridMiniMap({ geometry, height = 240 }: { geometry: Geometry | null; height?: number }) {
   const ref = useRef<HTMLDivElement>(null);
@@ -30,6 +30,7 @@ export default function GridMiniMap({ geometry, height = 240 }: { geometry: Geom
       attributionControl: false,
       dragRotate: false,
     });
+    quietTileErrors(map);
     map.addControl(new maplibregl.NavigationControl({ showCompass: false }), 'top-right');
     map.on('load', () => {
       map.addSource('grid', { type: 'geojson', data: { type: 'FeatureCollection', features: [] } });

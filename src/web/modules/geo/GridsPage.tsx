@@ -281,7 +281,7 @@ function GridDrawer({ id, onClose, onSaved }: { id: string | null; onClose: () =
             <Suspense fallback={<div className="za-mini-map" style={{ height: 240 }} />}>
               <GridMiniMap geometry={detail.geometry ?? null} height={240} />
             </Suspense>
-            <Descriptions size="small" bordered column={1} style={{ marginTop: 12 }} labelStyle={{ width: 110 }}>
+            <Descriptions size="small" bordered column={1} style={{ marginTop: 12 }} styles={{ label: { width: 110 } }}>
               <Descriptions.Item label={t('grid.code')}>{detail.code}</Descriptions.Item>
               <Descriptions.Item label={t('common.community')}>{detail.communityName}</Descriptions.Item>
               <Descriptions.Item label={t('common.street')}>{detail.streetName}</Descriptions.Item>

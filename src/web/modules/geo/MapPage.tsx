@@ -20,6 +20,7 @@ import {
   labelPoint,
   loadMapConfig,
   maplibregl,
+  quietTileErrors,
   pointToDisplay,
   pointToWgs84,
   streetColors,
@@ -138,6 +139,7 @@ export default function MapPage() {
       dragRotate: false,
       pitchWithRotate: false,
     });
+    quietTileErrors(map);
     mapRef.current = map;
     map.touchZoomRotate.disableRotation();
     map.addControl(new maplibregl.NavigationControl({ showCompass: false }), 'bottom-right');
@@ -424,7 +426,7 @@ export default function MapPage() {
             <Typography.Title level={5} style={{ marginTop: 0 }}>
               {detail.name}
             </Typography.Title>
-            <Descriptions column={1} size="small" bordered labelStyle={{ width: 96 }}>
+            <Descriptions column={1} size="small" bordered styles={{ label: { width: 96 } }}>
               <Descriptions.Item label={t('grid.code')}>{detail.code}</Descriptions.Item>
               <Descriptions.Item label={t('common.community')}>{detail.communityName}</Descriptions.Item>
               <Descriptions.Item label={t('common.street')}>{detail.streetName}</Descriptions.Item>

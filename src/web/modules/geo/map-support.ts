@@ -41,6 +41,23 @@ function tileTemplates(url: string): string[] {
   return ['a', 'b', 'c'].map((s) => url.replace('{s}', s));
 }
 
+/**
+ * Keeps an unreachable tile server from flooding the console: one warning, then silence.
+ * Our own layers keep working without the base map.
+ */
+export function quietTileErrors(map: maplibregl.Map): void {
+  let warned = false;
+  map.on('error', (ev) => {
+    const e = ev as unknown as { error?: { message?: string }; sourceId?: string };
+    if (e.sourceId === 'basemap') {
+      if (!warned) console.warn('base map tiles unavailable:', e.error?.message ?? e.error);
+      warned = true;
+      return;
+    }
+    console.error(e.error ?? ev);
+  });
+}
+
 /** Base style: a plain background, plus the configured raster tiles if any. */
 export function baseStyle(config: MapConfig): StyleSpecification {
   const style: StyleSpecification = {
