@@ -65,6 +65,11 @@ describe('authentication', () => {
     expect(orgs.some((o: { code: string }) => o.code === `X${t.suffix}`)).toBe(false);
   });
 
+  it('signs in again over a live session without a CSRF token', async () => {
+    const res = await admin.raw({ method: 'POST', url: '/api/v1/auth/login', body: { username: t.admin, password: PASSWORD }, csrf: false });
+    expect(res.statusCode).toBe(200);
+  });
+
   it('accepts bearer tokens without CSRF, and rejects unknown ones', async () => {
     const { systemContext } = await import('../../platform/http/context.js');
     const token = await z.services.auth.createToken(systemContext(), t.admin, 'test');

@@ -60,6 +60,7 @@ export function actorContextOf(req: FastifyRequest): ActorContext {
 }
 
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
+const LOGIN_PATH = '/api/v1/auth/login';
 
 /**
  * The HTTP server of the platform, without business routes: ids, logs, errors, auth,
@@ -99,6 +100,8 @@ export async function createApp(opts: AppOptions): Promise<App> {
 
   // Authentication: session cookie or bearer token; CSRF for cookie-authenticated writes.
   app.addHook('onRequest', async (req) => {
+    // Static files of the console and probes need no identity: spare them the lookup.
+    if (!isApiPath(req.url) || /^\/(healthz|readyz|metrics)/.test(req.url)) return;
     const header = req.headers.authorization;
     if (header?.startsWith('Bearer ')) {
       const resolved = await opts.authenticator.resolve({ bearer: header.slice(7).trim() });
@@ -113,7 +116,8 @@ export async function createApp(opts: AppOptions): Promise<App> {
     req.actor = resolved.actor;
     req.csrfToken = resolved.csrfToken;
     req.sessionToken = token;
-    if (!SAFE_METHODS.has(req.method)) {
+    // Signing in again over a live session needs no token (SameSite=Strict guards login CSRF).
+    if (!SAFE_METHODS.has(req.method) && req.url.split('?')[0] !== LOGIN_PATH) {
       const sent = req.headers[CSRF_HEADER];
       const expected = resolved.csrfToken ?? '';
       if (typeof sent !== 'string' || !timingSafeEqual(sent, expected)) {
