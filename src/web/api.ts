@@ -35,7 +35,7 @@ export interface SessionUser {
 
 export interface Session {
   user: SessionUser;
-  csrfToken: string;
+  csrfToken: string | null;
 }
 
 export interface Page<T> {
@@ -100,7 +100,7 @@ export interface Org {
 }
 
 export interface OrgCreate {
-  parentId: string | null;
+  parentId: string;
   kind: OrgKind;
   deptType?: DeptType | null;
   code: string;
@@ -111,7 +111,7 @@ export interface User {
   id: string;
   username: string;
   displayName: string;
-  phoneMasked: string;
+  phoneMasked: string | null;
   orgId: string;
   orgName: string;
   roles: string[];
@@ -123,7 +123,7 @@ export interface User {
 export interface UserCreate {
   username: string;
   displayName: string;
-  phone: string;
+  phone?: string | null;
   orgId: string;
   roles: string[];
   password: string;
@@ -155,8 +155,8 @@ export interface Grid {
   name: string;
   communityId: string;
   communityName: string;
-  streetId: string;
-  streetName: string;
+  streetId: string | null;
+  streetName: string | null;
   workers: { id: string; displayName: string }[];
 }
 
@@ -177,14 +177,14 @@ export interface GridFeatureProps {
   code: string;
   name: string;
   communityName: string;
-  streetName: string;
-  streetId: string;
+  streetName: string | null;
+  streetId: string | null;
 }
 
 export interface GridLocation {
   grid: { id: string; code?: string; name: string };
   community: { id: string; name: string };
-  street: { id: string; name: string };
+  street: { id: string; name: string } | null;
 }
 
 export type AddressLevel =
@@ -222,6 +222,8 @@ export interface Address {
   level: AddressLevel;
   name: string;
   fullText: string;
+  /** Other names in use, e.g. road and number of an estate. */
+  aliases?: string[];
   lng: number;
   lat: number;
   gridId: string | null;
@@ -230,7 +232,7 @@ export interface Address {
 }
 
 export interface AddressDetail extends Address {
-  ancestors: Address[];
+  ancestors: { id: string; level: string; name: string }[];
 }
 
 export interface AddressQuery {
@@ -259,7 +261,7 @@ export interface Job {
 }
 
 export interface AuditEntry {
-  id: string;
+  id: string | number;
   at: string;
   actorId: string | null;
   actorName: string | null;

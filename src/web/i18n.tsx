@@ -2,7 +2,7 @@
  * The console's own small dictionary (Chinese first, English second) and the language choice,
  * remembered in localStorage. Ant Design's own texts come from its locale packs.
  */
-import { createContext, useCallback, useContext, useMemo, useState, type ReactNode } from 'react';
+import { createContext, useCallback, useContext, useEffect, useMemo, useState, type ReactNode } from 'react';
 import dayjs from 'dayjs';
 import 'dayjs/locale/zh-cn';
 
@@ -90,7 +90,7 @@ const dict = {
   'pwd.confirm': ['确认新密码', 'Confirm new password'],
   'pwd.mismatch': ['两次输入的密码不一致', 'The passwords do not match'],
   'pwd.changed': ['密码已修改', 'Password changed'],
-  'pwd.rule': ['至少 8 位，建议包含字母和数字', 'At least 8 characters, letters and digits recommended'],
+  'pwd.rule': ['至少 8 位，须包含字母及至少一个数字或符号', 'At least 8 characters, with letters and at least one digit or symbol'],
 
   // map
   'map.searchPlaceholder': ['搜索地址，如：硖石街道文苑小区3幢', 'Search an address, e.g. 硖石街道文苑小区3幢'],
@@ -144,6 +144,7 @@ const dict = {
   'addr.openOnMap': ['在地图中定位', 'Show on map'],
   'addr.matchResults': ['匹配结果', 'Matches'],
   'addr.childCount': ['下级数量', 'Children'],
+  'addr.aliases': ['别名', 'Aliases'],
   'job.created': ['新增', 'Created'],
   'job.updated': ['更新', 'Updated'],
   'job.skipped': ['跳过', 'Skipped'],
@@ -176,6 +177,7 @@ const dict = {
   'org.filter': ['搜索机构名称或编码', 'Filter by name or code'],
   'org.selectHint': ['在左侧选择一个机构', 'Select an organisation on the left'],
   'org.codeRule': ['仅限字母、数字、下划线和短横线', 'Letters, digits, underscores and dashes only'],
+  'org.parentRequired': ['请选择上级机构', 'Choose the parent organisation'],
 
   // users
   'users.username': ['用户名', 'Username'],
@@ -203,7 +205,7 @@ const dict = {
   'users.filterOrg': ['按机构筛选', 'Filter by organisation'],
   'users.filterRole': ['按角色筛选', 'Filter by role'],
   'users.phoneRule': ['请输入 11 位手机号', 'Enter an 11-digit mobile number'],
-  'users.usernameRule': ['3-32 位字母、数字、下划线或点', '3–32 letters, digits, underscores or dots'],
+  'users.usernameRule': ['2-64 位小写字母、数字、点、短横线或下划线', '2–64 lower-case letters, digits, dots, dashes or underscores'],
   'users.more': ['更多', 'More'],
 
   // audit
@@ -272,10 +274,12 @@ export function I18nProvider({ children }: { children: ReactNode }) {
       /* ignore */
     }
     applyDayjsLocale(l);
-    document.documentElement.lang = l;
-    document.title = translate(l, 'app.title');
     setLangState(l);
   }, []);
+  useEffect(() => {
+    document.documentElement.lang = lang;
+    document.title = translate(lang, 'app.title');
+  }, [lang]);
   const value = useMemo<I18nValue>(() => ({ lang, setLang, t: (key, vars) => translate(lang, key, vars) }), [lang, setLang]);
   return <I18nContext.Provider value={value}>{children}</I18nContext.Provider>;
 }

@@ -3,6 +3,7 @@ import { App, Form, Input, Modal } from 'antd';
 import { api } from '../api';
 import { useI18n } from '../i18n';
 import { applyFieldErrors, useShowError } from './feedback';
+import { passwordRules } from './rules';
 
 interface Values {
   currentPassword: string;
@@ -55,10 +56,7 @@ export function ChangePasswordModal({ open, onClose }: { open: boolean; onClose:
           name="newPassword"
           label={t('pwd.new')}
           extra={t('pwd.rule')}
-          rules={[
-            { required: true, message: t('common.required') },
-            { min: 8, message: t('pwd.rule') },
-          ]}
+          rules={passwordRules(t)}
         >
           <Input.Password autoComplete="new-password" />
         </Form.Item>

@@ -38,7 +38,8 @@ export function fieldErrors(e: unknown, knownFields: string[]): { name: string; 
   if (!(e instanceof ApiError) || e.status !== 400 || !e.details) return [];
   const out = new Map<string, string[]>();
   const add = (field: unknown, msg: unknown) => {
-    const name = Array.isArray(field) ? String(field[field.length - 1] ?? field[0] ?? '') : String(field ?? '');
+    // "roles.0" or ["roles", 0] both point at the form field "roles".
+    const name = Array.isArray(field) ? String(field[0] ?? '') : String(field ?? '').split('.')[0];
     if (!knownFields.includes(name)) return;
     const list = out.get(name) ?? [];
     list.push(typeof msg === 'string' && msg ? msg : e.message);

@@ -80,6 +80,12 @@ describe('authentication', () => {
     expect(bad.statusCode).toBe(401);
   });
 
+  it('login with missing fields is a 400 naming them', async () => {
+    const res = await z.app.inject({ method: 'POST', url: '/api/v1/auth/login', payload: { password: 'x' } });
+    expect(res.statusCode).toBe(400);
+    expect(res.json().error.details[0].field).toBe('username');
+  });
+
   it('without credentials the API answers 401', async () => {
     const res = await z.app.inject({ method: 'GET', url: '/api/v1/users' });
     expect(res.statusCode).toBe(401);
@@ -131,6 +137,13 @@ describe('organisations', () => {
     expect(wrongParent.json().error.details[0].field).toBe('parentId');
     const items = (await admin.get('/api/v1/orgs')).json().items as { code: string }[];
     expect(items.some((o) => o.code === `P${t.suffix}`)).toBe(false);
+  });
+
+  it('a bad rename is a 400 naming the field and changes nothing', async () => {
+    const res = await admin.patch(`/api/v1/orgs/${t.communityId}`, { name: '', colour: 'red' });
+    expect(res.statusCode).toBe(400);
+    const items = (await admin.get('/api/v1/orgs')).json().items as { id: string; name: string }[];
+    expect(items.find((o) => o.id === t.communityId)!.name).toBe(`测试社区${t.suffix}`);
   });
 
   it('a duplicate code is a 409', async () => {
@@ -217,6 +230,25 @@ describe('users', () => {
     expect((await a.patch(`/api/v1/users/${u.workerId}`, { active: false })).statusCode).toBe(200);
     expect((await w.get('/api/v1/auth/me')).statusCode).toBe(401);
     expect((await a.patch(`/api/v1/users/${u.adminId}`, { active: false })).statusCode).toBe(409);
+  });
+
+  it('bad patches, filters and password resets are a 400 naming the field', async () => {
+    const p = await admin.patch(`/api/v1/users/${t.workerId}`, { roles: [], phone: 'abc' });
+    expect(p.statusCode).toBe(400);
+    expect(p.json().error.details.map((d: { field: string }) => d.field)).toEqual(expect.arrayContaining(['roles', 'phone']));
+    const f = await admin.get('/api/v1/users?role=wizard');
+    expect(f.statusCode).toBe(400);
+    expect(f.json().error.details[0].field).toBe('role');
+    const r = await admin.post(`/api/v1/users/${t.workerId}/reset-password`, { newPassword: 'abc' });
+    expect(r.statusCode).toBe(400);
+    expect(r.json().error.details[0].field).toBe('newPassword');
+    await login(z, t.worker);
+  });
+
+  it('a grid worker cannot list or export users (404)', async () => {
+    expect((await worker.get('/api/v1/users')).statusCode).toBe(404);
+    expect((await worker.get('/api/v1/users/export.xlsx')).statusCode).toBe(404);
+    expect((await worker.get('/api/v1/audit/export.xlsx')).statusCode).toBe(404);
   });
 
   it('exports the user list as xlsx', async () => {

@@ -178,6 +178,27 @@ describe('addresses', () => {
     expect((await z.app.inject({ url: '/api/v1/addresses/match?q=x' })).statusCode).toBe(401);
   });
 
+  it('an outsider does not find or read our addresses (404), only the shared upper levels', async () => {
+    const m = (await outsider.get(`/api/v1/addresses/match?q=${encodeURIComponent(`测试街道${t.suffix}翠竹苑3幢`)}`)).json();
+    expect([m.best, ...m.alternatives].filter(Boolean).map((x: { id: string }) => x.id)).not.toContain(addr.building.id);
+    expect((await outsider.get(`/api/v1/addresses/${addr.building.id}`)).statusCode).toBe(404);
+    expect((await outsider.get(`/api/v1/addresses/${addr.street.id}`)).statusCode).toBe(200);
+    const kids = (await outsider.get(`/api/v1/addresses?parentId=${addr.estate.id}`)).json();
+    expect(kids.total).toBe(0);
+  });
+
+  it('bad address queries are a 400 naming the field', async () => {
+    const lvl = await admin.get('/api/v1/addresses?level=planet');
+    expect(lvl.statusCode).toBe(400);
+    expect(lvl.json().error.details[0].field).toBe('level');
+    const id = await admin.get('/api/v1/addresses/not-a-uuid');
+    expect(id.statusCode).toBe(400);
+    expect(id.json().error.details[0].field).toBe('id');
+    const lim = await admin.get('/api/v1/addresses/match?q=x&limit=99');
+    expect(lim.statusCode).toBe(400);
+    expect(lim.json().error.details[0].field).toBe('limit');
+  });
+
   it('browses the hierarchy and shows ancestors', async () => {
     const kids = (await admin.get(`/api/v1/addresses?parentId=${addr.estate.id}`)).json();
     expect(kids.items.map((a: { id: string }) => a.id)).toEqual([addr.building.id]);

@@ -77,9 +77,14 @@ export async function findGridByCode(db: DbOrTx, code: string) {
   return db.selectFrom('grids').select(['id', 'code', 'name', 'community_org_id']).where('code', '=', code).executeTakeFirst();
 }
 
-export async function allGridGeometries(db: DbOrTx): Promise<{ id: string; community_org_id: string; geometry: GridGeometry }[]> {
-  const rows = await db.selectFrom('grids').select(['id', 'community_org_id', 'geometry']).execute();
-  return rows.map((r) => ({ id: r.id, community_org_id: r.community_org_id, geometry: r.geometry as GridGeometry }));
+/** Every grid with its name, geometry and community path: what the in-memory indexes need. */
+export async function allGridsForIndex(db: DbOrTx): Promise<{ id: string; name: string; community_path: string; geometry: GridGeometry }[]> {
+  const rows = await db
+    .selectFrom('grids as g')
+    .innerJoin('orgs as c', 'c.id', 'g.community_org_id')
+    .select(['g.id', 'g.name', 'c.path as community_path', 'g.geometry'])
+    .execute();
+  return rows.map((r) => ({ ...r, geometry: r.geometry as GridGeometry }));
 }
 
 export async function insertGrid(db: DbOrTx, g: { id?: string; code: string; name: string; communityOrgId: string; geometry: GridGeometry }) {
@@ -217,8 +222,20 @@ export interface AddressFilter {
   level?: string;
 }
 
-function filteredAddresses(db: DbOrTx, f: AddressFilter) {
-  let q = db.selectFrom('addresses as a').leftJoin('grids as g', 'g.id', 'a.grid_id');
+/**
+ * Addresses within a grid are visible when the grid's community is under the path prefix;
+ * the levels above the community (no grid) are shared reference data.
+ */
+function visibleAddresses(db: DbOrTx, pathPrefix: string) {
+  return db
+    .selectFrom('addresses as a')
+    .leftJoin('grids as g', 'g.id', 'a.grid_id')
+    .leftJoin('orgs as gc', 'gc.id', 'g.community_org_id')
+    .where((eb) => eb.or([eb('a.grid_id', 'is', null), eb('gc.path', 'like', `${pathPrefix}%`)]));
+}
+
+function filteredAddresses(db: DbOrTx, f: AddressFilter & { pathPrefix: string }) {
+  let q = visibleAddresses(db, f.pathPrefix);
   if (f.parentId) q = q.where('a.parent_id', '=', f.parentId);
   else if (!f.q && !f.level) q = q.where('a.parent_id', 'is', null);
   if (f.level) q = q.where('a.level', '=', f.level);
@@ -226,7 +243,7 @@ function filteredAddresses(db: DbOrTx, f: AddressFilter) {
   return q;
 }
 
-export async function listAddresses(db: DbOrTx, f: AddressFilter, page: { offset: number; limit: number }) {
+export async function listAddresses(db: DbOrTx, f: AddressFilter & { pathPrefix: string }, page: { offset: number; limit: number }) {
   const [items, total] = await Promise.all([
     filteredAddresses(db, f)
       .select(ADDRESS_COLUMNS)
@@ -241,10 +258,8 @@ export async function listAddresses(db: DbOrTx, f: AddressFilter, page: { offset
   return { items, total: Number(total.n) };
 }
 
-export async function findAddress(db: DbOrTx, id: string) {
-  return db
-    .selectFrom('addresses as a')
-    .leftJoin('grids as g', 'g.id', 'a.grid_id')
+export async function findAddress(db: DbOrTx, id: string, pathPrefix: string) {
+  return visibleAddresses(db, pathPrefix)
     .select(ADDRESS_COLUMNS)
     .select('g.name as grid_name')
     .select((eb) => eb.selectFrom('addresses as c').whereRef('c.parent_id', '=', 'a.id').select(eb.fn.countAll<number>().as('n')).as('child_count'))

@@ -19,6 +19,7 @@ interface GeoCache {
   gridIndex: GridIndex;
   records: Map<string, AddressRecord>;
   gridNames: Map<string, string>;
+  gridPaths: Map<string, string>;
 }
 
 /** How often a process re-checks whether another instance changed the address library. */
@@ -75,18 +76,15 @@ export function createGeoService(db: Db, jobs: Jobs) {
 
   async function load(): Promise<GeoCache> {
     const revision = await repo.geoRevision(db);
-    const [records, grids, names] = await Promise.all([
-      repo.allAddresses(db),
-      repo.allGridGeometries(db),
-      db.selectFrom('grids').select(['id', 'name']).execute(),
-    ]);
+    const [records, grids] = await Promise.all([repo.allAddresses(db), repo.allGridsForIndex(db)]);
     return {
       revision,
       checkedAt: Date.now(),
       matcher: new AddressMatcher(records),
       gridIndex: new GridIndex(grids),
       records: new Map(records.map((r) => [r.id, r])),
-      gridNames: new Map(names.map((n) => [n.id, n.name])),
+      gridNames: new Map(grids.map((g) => [g.id, g.name])),
+      gridPaths: new Map(grids.map((g) => [g.id, g.community_path])),
     };
   }
 
@@ -306,29 +304,32 @@ export function createGeoService(db: Db, jobs: Jobs) {
     async matchAddress(ctx: ActorContext, q: string, limit: number) {
       requirePermission(ctx.actor, 'address.read');
       const c = await indexes();
-      const res = c.matcher.match(q, { limit });
+      // Records in grids outside the caller's scope are left out; the next candidate moves up.
+      const visible = (r: AddressRecord) => !r.gridId || (c.gridPaths.get(r.gridId) ?? '').startsWith(ctx.actor.scopePath);
+      const res = c.matcher.match(q, { limit: limit + 10 });
+      const ranked = [res.best, ...res.alternatives].filter((m): m is NonNullable<typeof m> => !!m && visible(m.record));
       return {
         query: res.query,
         normalized: res.normalized,
-        best: res.best ? presentMatch(c, res.best) : null,
-        alternatives: res.alternatives.map((m) => presentMatch(c, m)),
+        best: ranked[0] ? presentMatch(c, ranked[0]) : null,
+        alternatives: ranked.slice(1, limit + 1).map((m) => presentMatch(c, m)),
       };
     },
 
     async listAddresses(ctx: ActorContext, f: repo.AddressFilter, page: { page: number; pageSize: number }) {
       requirePermission(ctx.actor, 'address.read');
-      const { items, total } = await repo.listAddresses(db, f, { offset: (page.page - 1) * page.pageSize, limit: page.pageSize });
+      const { items, total } = await repo.listAddresses(db, { ...f, pathPrefix: ctx.actor.scopePath }, { offset: (page.page - 1) * page.pageSize, limit: page.pageSize });
       return { items: items.map(presentAddress), total };
     },
 
     async getAddress(ctx: ActorContext, id: string) {
       requirePermission(ctx.actor, 'address.read');
-      const a = await repo.findAddress(db, id);
+      const a = await repo.findAddress(db, id, ctx.actor.scopePath);
       if (!a) throw notFound('address');
       const ancestors = [];
       let parent = a.parent_id;
       while (parent) {
-        const p = await repo.findAddress(db, parent);
+        const p = await repo.findAddress(db, parent, '/');
         if (!p) break;
         ancestors.unshift({ id: p.id, level: p.level, name: p.name });
         parent = p.parent_id;

@@ -11,6 +11,7 @@ import { useAuth } from '../../app/auth';
 import { applyFieldErrors, useShowError } from '../../app/feedback';
 import { PageHeader } from '../../components/PageHeader';
 import { buildOrgTree, orgSelectTree, useOrgs, type OrgTreeNode } from './org-tree';
+import { ORG_CODE_PATTERN } from '../../app/rules';
 
 const KIND_COLORS: Record<string, string> = {
   district: 'geekblue',
@@ -138,7 +139,7 @@ export default function OrgsPage() {
       const needsDept = v.kind === 'department' || v.kind === 'agency' || v.kind === 'community';
       if (modal.mode === 'create') {
         const created = await api.orgs.create({
-          parentId: v.parentId ?? null,
+          parentId: v.parentId!,
           kind: v.kind,
           deptType: needsDept ? (v.deptType ?? (v.kind === 'community' ? 'community' : null)) : null,
           code: v.code.trim(),
@@ -270,10 +271,13 @@ export default function OrgsPage() {
         forceRender
       >
         <Form form={form} layout="vertical" requiredMark={false}>
-          <Form.Item name="parentId" label={t('org.parent')}>
+          <Form.Item
+            name="parentId"
+            label={t('org.parent')}
+            rules={modal?.mode === 'create' ? [{ required: true, message: t('org.parentRequired') }] : undefined}
+          >
             <TreeSelect
               disabled={modal?.mode === 'edit'}
-              allowClear
               showSearch
               treeNodeFilterProp="title"
               treeData={orgSelectTree(orgs)}
@@ -300,7 +304,7 @@ export default function OrgsPage() {
             extra={modal?.mode === 'create' ? t('org.codeRule') : undefined}
             rules={[
               { required: true, whitespace: true, message: t('common.required') },
-              { pattern: /^[A-Za-z0-9_.-]+$/, message: t('org.codeRule') },
+              { pattern: ORG_CODE_PATTERN, message: t('org.codeRule') },
             ]}
           >
             <Input disabled={modal?.mode === 'edit'} />

@@ -13,6 +13,7 @@ import { PageHeader } from '../../components/PageHeader';
 import type { RemoteOption } from '../../components/RemoteMultiSelect';
 import { GridPicker } from '../geo/GridPicker';
 import { orgSelectTree, useOrgs } from './org-tree';
+import { passwordRules, PHONE_PATTERN, USERNAME_PATTERN } from '../../app/rules';
 
 const ROLE_COLORS: Record<string, string> = {
   admin: 'red',
@@ -116,9 +117,9 @@ export default function UsersPage() {
     try {
       if (!editing.user) {
         await api.users.create({
-          username: v.username.trim(),
+          username: v.username.trim().toLowerCase(),
           displayName: v.displayName.trim(),
-          phone: (v.phone ?? '').trim(),
+          phone: (v.phone ?? '').trim() || null,
           orgId: v.orgId,
           roles: v.roles,
           password: v.password ?? '',
@@ -349,7 +350,7 @@ export default function UsersPage() {
             label={t('users.username')}
             rules={[
               { required: true, whitespace: true, message: t('common.required') },
-              { pattern: /^[A-Za-z0-9_.]{3,32}$/, message: t('users.usernameRule') },
+              { pattern: USERNAME_PATTERN, message: t('users.usernameRule') },
             ]}
           >
             <Input disabled={!isCreate} autoComplete="off" />
@@ -360,9 +361,9 @@ export default function UsersPage() {
           <Form.Item
             name="phone"
             label={t('users.phone')}
-            rules={[{ required: !!isCreate, message: t('common.required') }, { pattern: /^1\d{10}$/, message: t('users.phoneRule') }]}
+            rules={[{ pattern: PHONE_PATTERN, message: t('users.phoneRule') }]}
           >
-            <Input placeholder={editing?.user ? editing.user.phoneMasked : '138xxxxxxxx'} maxLength={11} autoComplete="off" />
+            <Input placeholder={editing?.user?.phoneMasked ?? '138xxxxxxxx'} maxLength={11} autoComplete="off" />
           </Form.Item>
           <Form.Item name="orgId" label={t('users.org')} rules={[{ required: true, message: t('common.required') }]}>
             <TreeSelect showSearch treeNodeFilterProp="title" treeData={orgTree} popupMatchSelectWidth={360} />
@@ -381,10 +382,7 @@ export default function UsersPage() {
               name="password"
               label={t('users.password')}
               extra={t('pwd.rule')}
-              rules={[
-                { required: true, message: t('common.required') },
-                { min: 8, message: t('pwd.rule') },
-              ]}
+              rules={passwordRules(t)}
             >
               <Input.Password autoComplete="new-password" />
             </Form.Item>
@@ -407,10 +405,7 @@ export default function UsersPage() {
             name="newPassword"
             label={t('pwd.new')}
             extra={t('pwd.rule')}
-            rules={[
-              { required: true, message: t('common.required') },
-              { min: 8, message: t('pwd.rule') },
-            ]}
+            rules={passwordRules(t)}
           >
             <Input.Password autoComplete="new-password" />
           </Form.Item>

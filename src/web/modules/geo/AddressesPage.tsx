@@ -4,7 +4,8 @@
 import { useCallback, useEffect, useState } from 'react';
 import { Breadcrumb, Button, Card, Col, Descriptions, Empty, Input, Row, Space, Spin, Table, Tag, Tree, Typography } from 'antd';
 import type { TreeDataNode } from 'antd';
-import { DownloadOutlined, UploadOutlined, HomeOutlined } from '@ant-design/icons';
+import { DownloadOutlined, EnvironmentOutlined, UploadOutlined, HomeOutlined } from '@ant-design/icons';
+import { useNavigate } from 'react-router-dom';
 import { api, type Address, type AddressDetail, type AddressMatch } from '../../api';
 import { labels, useI18n } from '../../i18n';
 import { useAuth } from '../../app/auth';
@@ -27,6 +28,7 @@ export default function AddressesPage() {
   const { t, lang } = useI18n();
   const { can } = useAuth();
   const showError = useShowError();
+  const navigate = useNavigate();
   const [treeData, setTreeData] = useState<AddrNode[]>([]);
   const [treeLoading, setTreeLoading] = useState(true);
   const [treeVersion, setTreeVersion] = useState(0);
@@ -204,7 +206,37 @@ export default function AddressesPage() {
               ]}
             />
           </Card>
-          <Card size="small" title={t('addr.detail')} loading={selectedLoading}>
+          <Card
+            size="small"
+            title={t('addr.detail')}
+            loading={selectedLoading}
+            extra={
+              selected && (
+                <Button
+                  size="small"
+                  icon={<EnvironmentOutlined />}
+                  onClick={() =>
+                    navigate('/', {
+                      state: {
+                        showAddress: {
+                          id: selected.id,
+                          fullText: selected.fullText,
+                          level: selected.level,
+                          lng: selected.lng,
+                          lat: selected.lat,
+                          gridId: selected.gridId,
+                          gridName: selected.gridName,
+                          confidence: 1,
+                        },
+                      },
+                    })
+                  }
+                >
+                  {t('addr.openOnMap')}
+                </Button>
+              )
+            }
+          >
             {selected ? (
               <>
                 <Breadcrumb
@@ -223,6 +255,15 @@ export default function AddressesPage() {
                   <Descriptions.Item label={t('addr.grid')}>{selected.gridName ?? '—'}</Descriptions.Item>
                   <Descriptions.Item label={`${t('common.coords')} (WGS-84)`}>{formatCoord(selected.lng, selected.lat)}</Descriptions.Item>
                   <Descriptions.Item label={t('addr.childCount')}>{selected.childCount}</Descriptions.Item>
+                  {!!selected.aliases?.length && (
+                    <Descriptions.Item label={t('addr.aliases')} span={2}>
+                      {selected.aliases.map((a) => (
+                        <Tag key={a} bordered={false}>
+                          {a}
+                        </Tag>
+                      ))}
+                    </Descriptions.Item>
+                  )}
                 </Descriptions>
               </>
             ) : (

@@ -158,10 +158,9 @@ export function ImportAddressesModal({ open, onClose }: { open: boolean; onClose
       {job?.status === 'failed' && (
         <>
           <Alert type="error" showIcon message={t('addr.importFailed')} style={{ marginBottom: 12 }} />
-          <Table<JobError>
+          <Table<JobError & { key: number }>
             size="small"
-            rowKey={(r, i) => `${r.row}-${r.field ?? ''}-${i}`}
-            dataSource={job.errors ?? []}
+            dataSource={(job.errors ?? []).map((e, i) => ({ ...e, key: i }))}
             pagination={{ pageSize: 10, size: 'small', showSizeChanger: false, showTotal: (n) => t('common.total', { n }) }}
             columns={[
               { title: t('addr.row'), dataIndex: 'row', width: 80 },

@@ -2,7 +2,7 @@
  * 总览地图: the district's grids on a full-height map, address search, and a statistics panel.
  */
 import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
-import { useNavigate } from 'react-router-dom';
+import { useLocation, useNavigate } from 'react-router-dom';
 import { Alert, Button, Card, Descriptions, Drawer, Empty, Skeleton, Space, Spin, Tag, Tooltip, Typography } from 'antd';
 import { BarChartOutlined, CloseOutlined, EnvironmentOutlined, TeamOutlined } from '@ant-design/icons';
 import type { Feature, FeatureCollection, Geometry } from 'geojson';
@@ -52,8 +52,8 @@ const ZOOM_BY_LEVEL: Record<string, number> = {
   county: 11,
   street: 13,
   community: 15,
-  estate: 16.5,
-  building: 17.5,
+  estate: 16,
+  building: 17,
   unit: 18,
   room: 18,
 };
@@ -63,8 +63,8 @@ export default function MapPage() {
   const { can } = useAuth();
   const showError = useShowError();
   const navigate = useNavigate();
+  const location = useLocation();
 
-  const wrapperRef = useRef<HTMLDivElement>(null);
   const containerRef = useRef<HTMLDivElement>(null);
   const mapRef = useRef<maplibregl.Map | null>(null);
   const labelMarkers = useRef(new Map<string, maplibregl.Marker>());
@@ -82,6 +82,7 @@ export default function MapPage() {
   const [selection, setSelection] = useState<Selection | null>(null);
   const [detail, setDetail] = useState<GridDetail | null>(null);
   const [detailLoading, setDetailLoading] = useState(false);
+  const [mapReady, setMapReady] = useState(false);
 
   // ------------------------------------------------------------ data
   useEffect(() => {
@@ -152,13 +153,14 @@ export default function MapPage() {
     let disposed = false;
 
     map.on('load', async () => {
+      setMapReady(true);
       if (!can('grid.read')) return;
       setGridsLoading(true);
       try {
         const fc = (await api.grids.features(config.bounds)) as FeatureCollection<Geometry, GridFeatureProps>;
         if (disposed) return;
         const streetNames = new Map<string, string>();
-        for (const f of fc.features) if (f.properties?.streetId) streetNames.set(f.properties.streetId, f.properties.streetName);
+        for (const f of fc.features) if (f.properties?.streetId) streetNames.set(f.properties.streetId, f.properties.streetName ?? '');
         const colors = streetColors([...streetNames].map(([id, name]) => ({ id, name })));
         const counts = new Map<string, number>();
         const points: { id: string; name: string; point: [number, number] }[] = [];
@@ -239,6 +241,7 @@ export default function MapPage() {
       searchMarker.current = null;
       map.remove();
       mapRef.current = null;
+      setMapReady(false);
     };
   }, [config, can, showError, updateLabels]);
 
@@ -309,6 +312,14 @@ export default function MapPage() {
     [config],
   );
 
+  // Other pages send an address here ("在地图中定位") through the navigation state.
+  const incoming = (location.state as { showAddress?: AddressMatch } | null)?.showAddress;
+  useEffect(() => {
+    if (!incoming || !mapReady) return;
+    showMatch(incoming);
+    navigate('.', { replace: true, state: null });
+  }, [incoming, mapReady, showMatch, navigate]);
+
   // ------------------------------------------------------------ view
   const colorByStreetName = useMemo(() => new Map(streets.map((s) => [s.name, s.color])), [streets]);
   const chartData = useMemo(
@@ -331,7 +342,7 @@ export default function MapPage() {
   };
 
   return (
-    <div className="za-map-wrap" ref={wrapperRef}>
+    <div className="za-map-wrap">
       <div ref={containerRef} className="za-map" />
 
       {configError && (
@@ -475,10 +486,11 @@ function maplibreFeatures(
   for (const f of fc.features) {
     if (!f.geometry || !f.properties) continue;
     const p = f.properties;
-    counts.set(p.streetId, (counts.get(p.streetId) ?? 0) + 1);
+    const street = p.streetId ?? '';
+    counts.set(street, (counts.get(street) ?? 0) + 1);
     const label = labelPoint(f.geometry);
     if (label) points.push({ id: p.id, name: p.name, point: pointToDisplay(label[0], label[1], cs) });
-    features.push({ type: 'Feature', geometry: f.geometry, properties: { ...p, _color: colors.get(p.streetId) ?? '#64748b' } });
+    features.push({ type: 'Feature', geometry: f.geometry, properties: { ...p, _color: colors.get(street) ?? '#64748b' } });
   }
   const out: FeatureCollection<Geometry, GridFeatureProps & { _color: string }> = { type: 'FeatureCollection', features };
   // gcoord converts in place; the copied feature list is ours alone, the geometries come
