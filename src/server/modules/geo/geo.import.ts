@@ -4,6 +4,7 @@ import type { JobError } from '../../platform/jobs/jobs.js';
 
 /** Columns of an address import file, by header text (Chinese headers; English accepted). */
 export const ADDRESS_IMPORT_COLUMNS = {
+  county: ['区县', '县市区', 'county'],
   street: ['街道', '街道·镇', '镇街', 'street'],
   community: ['社区', '社区·村', '村社', 'community'],
   estate: ['小区', '小区·自然村', '自然村', 'estate'],
@@ -16,6 +17,7 @@ export const ADDRESS_IMPORT_COLUMNS = {
 } as const;
 export type ImportColumn = keyof typeof ADDRESS_IMPORT_COLUMNS;
 const COLUMN_LABEL: Record<ImportColumn, string> = {
+  county: '区县',
   street: '街道',
   community: '社区',
   estate: '小区',

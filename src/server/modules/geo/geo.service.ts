@@ -387,7 +387,12 @@ export function createGeoService(db: Db, jobs: Jobs) {
     const gridCommunity = new Map(
       (await db.selectFrom('grids as g').innerJoin('orgs as o', 'o.id', 'g.community_org_id').select(['g.id', 'o.name']).execute()).map((g) => [g.id, g.name]),
     );
-    const counties = [...c.records.values()].filter((r) => r.level === 'county');
+    // The county is the one named like the district at the root of the caller's scope,
+    // unless the file names it in a 区县 column.
+    const rootOrgId = ctx.actor.scopePath.split('/').filter(Boolean)[0];
+    const rootOrg = rootOrgId ? await core.findOrg(db, rootOrgId) : undefined;
+    const counties = new Map([...c.records.values()].filter((r) => r.level === 'county').map((r) => [r.name, r]));
+    const defaultCounty = rootOrg ? counties.get(rootOrg.name) : counties.size === 1 ? [...counties.values()][0] : undefined;
     const newRecords: AddressRecord[] = [];
     const LEVELS: [keyof ImportRow & string, AddressLevel][] = [
       ['estate', 'estate'],
@@ -395,12 +400,15 @@ export function createGeoService(db: Db, jobs: Jobs) {
       ['unit', 'unit'],
       ['room', 'room'],
     ];
-    if (counties.length !== 1 && rows.length) errors.push({ row: 0, field: '(library)', message: 'the address library must hold exactly one county to import into' });
-    const county = counties[0];
     rows.forEach((row, i) => {
-      if (!county) return;
       const rowErrors: JobError[] = [];
       const err = (field: Parameters<typeof columnLabel>[0], message: string) => rowErrors.push({ row: row.row, field: columnLabel(field), message });
+      const county = row.county ? counties.get(row.county) : defaultCounty;
+      if (!county) {
+        err('county', row.county ? `no county named ${row.county} in the address library` : 'required: the address library has no county for your organisation');
+        errors.push(...rowErrors);
+        return;
+      }
       const lng = Number(row.lng);
       const lat = Number(row.lat);
       if (row.lng === undefined || !Number.isFinite(lng) || lng < -180 || lng > 180) err('lng', 'must be a longitude in degrees (WGS-84)');
