@@ -48,6 +48,11 @@ export class ConfigError extends Error {
   }
 }
 
+/** Hides the password of a URL-like value (scheme://user:password@host) in messages. */
+function redact(value: string): string {
+  return value.replace(/^([a-z][a-z0-9+.-]*:\/\/[^:/@]*:)[^@]*@/i, '$1***@');
+}
+
 /** Parses the environment; throws ConfigError listing every bad setting at once. */
 export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
   const relevant: Record<string, string> = {};
@@ -59,7 +64,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   if (!parsed.success) {
     const problems = parsed.error.issues.map((i) => {
       const key = i.path.join('.');
-      return `${key}=${JSON.stringify(relevant[key] ?? '')}: ${i.message}`;
+      return `${key}=${JSON.stringify(redact(relevant[key] ?? ''))}: ${i.message}`;
     });
     throw new ConfigError(problems);
   }

@@ -60,17 +60,16 @@ async function openPostgres<T>(url: string, poolSize: number): Promise<DatabaseH
         client.release();
       }
     },
+    // The lock lives on its own connection outside the pool, so that the work done under it
+    // can use the pool even when the pool has a single connection.
     async withExclusiveLock(key, fn) {
-      const client = await pool.connect();
+      const client = new pg.Client({ connectionString: url });
+      await client.connect();
       try {
         await client.query('select pg_advisory_lock($1)', [key]);
-        try {
-          return await fn();
-        } finally {
-          await client.query('select pg_advisory_unlock($1)', [key]);
-        }
+        return await fn();
       } finally {
-        client.release();
+        await client.end().catch(() => undefined);
       }
     },
     async close() {

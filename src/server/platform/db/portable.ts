@@ -83,48 +83,68 @@ function parentsFirst(rows: Record<string, unknown>[], selfRefs: [string, string
   return out;
 }
 
-function openWriter(file: string): NodeJS.WritableStream & { end(cb?: () => void): void } {
+function openWriter(file: string) {
   const out = fs.createWriteStream(file);
-  if (!file.endsWith('.gz')) return out;
-  const gz = zlib.createGzip();
-  gz.pipe(out);
-  return gz;
-}
-
-function write(stream: NodeJS.WritableStream, line: string): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (stream.write(line + '\n')) resolve();
-    else stream.once('drain', resolve);
-    stream.once('error', reject);
-  });
+  const gz = file.endsWith('.gz') ? zlib.createGzip() : null;
+  if (gz) gz.pipe(out);
+  const stream: NodeJS.WritableStream = gz ?? out;
+  let failure: Error | null = null;
+  stream.on('error', (e) => (failure = e));
+  out.on('error', (e) => (failure = e));
+  return {
+    async write(line: string): Promise<void> {
+      if (failure) throw failure;
+      if (!stream.write(line + '\n')) await new Promise((resolve) => stream.once('drain', resolve));
+    },
+    /** Ends the stream and waits until the file is on disk. */
+    async close(): Promise<void> {
+      await new Promise<void>((resolve, reject) => {
+        out.once('finish', () => resolve());
+        out.once('error', reject);
+        stream.end();
+      });
+      if (failure) throw failure;
+    },
+  };
 }
 
 export interface ExportSummary {
   tables: Record<string, number>;
 }
 
+/**
+ * Line format (NDJSON): a header {format, version, schemaVersion}; per table a line
+ * {table, rows} followed by that many {row} lines; a last line {end: true, tables} so that a
+ * cut-off file is recognised. Reads one consistent snapshot (repeatable read).
+ */
 export async function exportDatabase(db: Kysely<any>, file: string, onProgress?: (table: string, rows: number) => void): Promise<ExportSummary> {
-  const infos = await tables(db);
-  const versions = await sql<{ version: number }>`select max(version) as version from schema_migrations`.execute(db);
   const out = openWriter(file);
   const summary: ExportSummary = { tables: {} };
-  await write(out, JSON.stringify({ format: FORMAT, version: 1, schemaVersion: versions.rows[0]?.version ?? 0, exportedAt: new Date().toISOString() }));
-  for (const t of infos) {
-    const rows = await sql<{ r: Record<string, unknown> }>`select to_jsonb(t) as r from ${sql.table(t.name)} t`.execute(db);
-    const ordered = parentsFirst(rows.rows.map((x) => x.r), t.selfRefs);
-    await write(out, JSON.stringify({ table: t.name, rows: ordered.length }));
-    for (const r of ordered) await write(out, JSON.stringify(r));
-    summary.tables[t.name] = ordered.length;
-    onProgress?.(t.name, ordered.length);
-  }
-  await new Promise<void>((resolve) => out.end(resolve));
-  if (file.endsWith('.gz')) await new Promise((r) => setTimeout(r, 50));
+  await db
+    .transaction()
+    .setIsolationLevel('repeatable read')
+    .execute(async (tx) => {
+      const infos = await tables(tx);
+      const versions = await sql<{ version: number }>`select max(version) as version from schema_migrations`.execute(tx);
+      await out.write(JSON.stringify({ format: FORMAT, version: 2, schemaVersion: versions.rows[0]?.version ?? 0, exportedAt: new Date().toISOString() }));
+      for (const t of infos) {
+        const rows = await sql<{ r: Record<string, unknown> }>`select to_jsonb(t) as r from ${sql.table(t.name)} t`.execute(tx);
+        const ordered = parentsFirst(rows.rows.map((x) => x.r), t.selfRefs);
+        await out.write(JSON.stringify({ table: t.name, rows: ordered.length }));
+        for (const r of ordered) await out.write(JSON.stringify({ row: r }));
+        summary.tables[t.name] = ordered.length;
+        onProgress?.(t.name, ordered.length);
+      }
+      await out.write(JSON.stringify({ end: true, tables: summary.tables }));
+    });
+  await out.close();
   return summary;
 }
 
 /**
  * Loads an export into a database that has the schema but no data; refuses a non-empty
- * one. All in one transaction: an error leaves the target as it was.
+ * one and a file that is cut off or inconsistent. All in one transaction: an error leaves
+ * the target as it was.
  */
 export async function importDatabase(db: Kysely<any>, file: string, onProgress?: (table: string, rows: number) => void): Promise<ExportSummary> {
   const infos = await tables(db);
@@ -133,13 +153,14 @@ export async function importDatabase(db: Kysely<any>, file: string, onProgress?:
     const r = await sql<{ n: number }>`select count(*)::int as n from ${sql.table(t.name)}`.execute(db);
     if (Number(r.rows[0].n) > 0) throw new Error(`the target database is not empty: table ${t.name} has rows`);
   }
-  const input = fs.createReadStream(file);
-  const lines = readline.createInterface({ input: file.endsWith('.gz') ? input.pipe(zlib.createGunzip()) : input, crlfDelay: Infinity });
   const summary: ExportSummary = { tables: {} };
   const versions = await sql<{ version: number }>`select max(version) as version from schema_migrations`.execute(db);
   await db.transaction().execute(async (tx) => {
-    let header: { format?: string; schemaVersion?: number } | null = null;
+    type Header = { format?: string; schemaVersion?: number };
+    let header: Header | null = null as Header | null;
     let table: string | null = null;
+    let announced = 0;
+    let ended = false;
     let batch: unknown[] = [];
     const flush = async () => {
       if (!table || batch.length === 0) return;
@@ -147,27 +168,50 @@ export async function importDatabase(db: Kysely<any>, file: string, onProgress?:
       summary.tables[table] = (summary.tables[table] ?? 0) + batch.length;
       batch = [];
     };
+    const closeTable = async () => {
+      await flush();
+      if (!table) return;
+      const got = summary.tables[table] ?? 0;
+      if (got !== announced) throw new Error(`table ${table}: the file announces ${announced} rows but holds ${got}`);
+      onProgress?.(table, got);
+    };
+    // The reader is created here, right before it is consumed, so that no line is emitted
+    // while nobody listens.
+    const input = fs.createReadStream(file);
+    const lines = readline.createInterface({ input: file.endsWith('.gz') ? input.pipe(zlib.createGunzip()) : input, crlfDelay: Infinity });
     for await (const line of lines) {
       if (!line.trim()) continue;
-      const obj = JSON.parse(line);
+      if (ended) throw new Error('the file continues after its end marker');
+      let obj: Record<string, unknown>;
+      try {
+        obj = JSON.parse(line);
+      } catch {
+        throw new Error(header ? 'the file is damaged: a line is not JSON' : 'not a Zhian export file');
+      }
       if (!header) {
-        header = obj;
-        if (header?.format !== FORMAT) throw new Error('not a Zhian export file');
+        header = obj as Header;
+        if (header.format !== FORMAT) throw new Error('not a Zhian export file');
         if ((header.schemaVersion ?? 0) > (versions.rows[0]?.version ?? 0)) throw new Error(`the export has schema version ${header.schemaVersion}; migrate the target first`);
         continue;
       }
-      if (obj && typeof obj.table === 'string' && typeof obj.rows === 'number' && Object.keys(obj).length === 2) {
-        await flush();
-        if (table) onProgress?.(table, summary.tables[table] ?? 0);
+      if ('row' in obj) {
+        if (!table) throw new Error('the file is damaged: a row before any table');
+        batch.push(obj.row);
+        if (batch.length >= BATCH) await flush();
+      } else if (typeof obj.table === 'string' && typeof obj.rows === 'number') {
+        await closeTable();
         if (!known.has(obj.table)) throw new Error(`the target has no table ${obj.table}`);
         table = obj.table;
-        continue;
+        announced = obj.rows;
+      } else if (obj.end === true) {
+        await closeTable();
+        ended = true;
+      } else {
+        throw new Error('the file is damaged: an unknown line');
       }
-      batch.push(obj);
-      if (batch.length >= BATCH) await flush();
     }
-    await flush();
-    if (table) onProgress?.(table, summary.tables[table] ?? 0);
+    if (!header) throw new Error('the file is empty');
+    if (!ended) throw new Error('the file is cut off: its end marker is missing; nothing was imported');
     // Serial columns continue after the imported ids.
     const serials = await sql<{ table_name: string; column_name: string }>`
       select table_name, column_name from information_schema.columns
