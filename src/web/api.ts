@@ -50,7 +50,7 @@ export interface Overview {
   addresses: number;
   users: number;
   departments: number;
-  gridsByStreet: { street: string; count: number }[];
+  gridsByStreet: { streetId?: string; street: string; count: number }[];
 }
 
 export type CoordSystem = 'wgs84' | 'gcj02';

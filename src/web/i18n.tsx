@@ -239,6 +239,30 @@ interface I18nValue {
 
 const I18nContext = createContext<I18nValue | null>(null);
 
+let activeLang: Lang = 'zh-CN';
+/** The language in use, for helpers that run outside components. */
+export function currentLang(): Lang {
+  return activeLang;
+}
+
+const SERVER_PHRASES: [RegExp, string][] = [
+  [/^is not correct$/i, '不正确'],
+  [/^must be at least (\d+) characters$/i, '至少 $1 位'],
+  [/^must contain letters and at least one digit or symbol$/i, '须包含字母及至少一个数字或符号'],
+  [/^must differ from the current password$/i, '不能与当前密码相同'],
+  [/^(is required|required)$/i, '必填'],
+  [/^is invalid$/i, '格式不正确'],
+  [/^an 11-digit mobile number starting with 1$/i, '请输入以 1 开头的 11 位手机号'],
+  [/^already exists$/i, '已存在'],
+];
+
+/** Field messages of the API are English; show the common ones in Chinese in the Chinese console. */
+export function localizeServerMessage(message: string): string {
+  if (activeLang !== 'zh-CN') return message;
+  for (const [re, zh] of SERVER_PHRASES) if (re.test(message)) return message.replace(re, zh);
+  return message;
+}
+
 function initialLang(): Lang {
   try {
     const saved = localStorage.getItem(STORAGE_KEY);
@@ -276,6 +300,7 @@ export function I18nProvider({ children }: { children: ReactNode }) {
     applyDayjsLocale(l);
     setLangState(l);
   }, []);
+  activeLang = lang;
   useEffect(() => {
     document.documentElement.lang = lang;
     document.title = translate(lang, 'app.title');

@@ -1,7 +1,7 @@
 import { useCallback, useState } from 'react';
 import { App, type FormInstance } from 'antd';
 import { ApiError } from '../api';
-import { useI18n } from '../i18n';
+import { localizeServerMessage, useI18n } from '../i18n';
 
 /**
  * Returns a function that shows an API error to the user: the server's message, and the
@@ -42,7 +42,7 @@ export function fieldErrors(e: unknown, knownFields: string[]): { name: string; 
     const name = Array.isArray(field) ? String(field[0] ?? '') : String(field ?? '').split('.')[0];
     if (!knownFields.includes(name)) return;
     const list = out.get(name) ?? [];
-    list.push(typeof msg === 'string' && msg ? msg : e.message);
+    list.push(localizeServerMessage(typeof msg === 'string' && msg ? msg : e.message));
     out.set(name, list);
   };
   const d = e.details as Record<string, unknown> | unknown[];

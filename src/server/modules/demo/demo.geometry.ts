@@ -1,5 +1,5 @@
 /**
- * Planar geometry helpers of the demo generator and its tests (no dependencies).
+ * Planar geometry helpers of the demo generator and its tests.
  * Rings are arrays of [x, y] (for GeoJSON: [lng, lat]) and may be closed or open.
  */
 import type { GridGeometry } from '../geo/geo.types.js';
@@ -11,30 +11,8 @@ export function round6(v: number): number {
   return Math.round(v * 1e6) / 1e6;
 }
 
-/** Even–odd ray casting over one ring. */
-export function pointInRing(x: number, y: number, ring: Ring): boolean {
-  let inside = false;
-  for (let i = 0, j = ring.length - 1; i < ring.length; j = i++) {
-    const xi = ring[i][0];
-    const yi = ring[i][1];
-    const xj = ring[j][0];
-    const yj = ring[j][1];
-    if (yi > y !== yj > y && x < ((xj - xi) * (y - yi)) / (yj - yi) + xi) inside = !inside;
-  }
-  return inside;
-}
-
-/** Point in a GeoJSON Polygon or MultiPolygon (holes respected). */
-export function pointInPolygon(lng: number, lat: number, geometry: GridGeometry): boolean {
-  const polygons = geometry.type === 'Polygon' ? [geometry.coordinates] : geometry.coordinates;
-  for (const rings of polygons) {
-    if (rings.length === 0 || !pointInRing(lng, lat, rings[0])) continue;
-    let hole = false;
-    for (let h = 1; h < rings.length && !hole; h++) hole = pointInRing(lng, lat, rings[h]);
-    if (!hole) return true;
-  }
-  return false;
-}
+// Point-in-polygon is the geo module's, so the generator and the server agree exactly.
+export { pointInRing, pointInGeometry as pointInPolygon } from '../geo/grid-index.js';
 
 /** Signed shoelace area: positive for counter-clockwise rings. */
 export function ringSignedArea(ring: Ring): number {

@@ -494,4 +494,3 @@ function presentAddress(a: NonNullable<Awaited<ReturnType<typeof repo.findAddres
 }
 
 export type GeoService = ReturnType<typeof createGeoService>;
-export { pointInGeometry };

@@ -7,7 +7,7 @@ export interface IndexedGrid {
 }
 
 /** Even–odd ray casting over one ring of [lng, lat] positions. */
-function inRing(lng: number, lat: number, ring: number[][]): boolean {
+export function pointInRing(lng: number, lat: number, ring: number[][]): boolean {
   let inside = false;
   for (let i = 0, j = ring.length - 1; i < ring.length; j = i++) {
     const [xi, yi] = ring[i];
@@ -21,9 +21,9 @@ function inRing(lng: number, lat: number, ring: number[][]): boolean {
 export function pointInGeometry(lng: number, lat: number, g: GridGeometry): boolean {
   const polygons = g.type === 'Polygon' ? [g.coordinates] : g.coordinates;
   for (const rings of polygons) {
-    if (rings.length === 0 || !inRing(lng, lat, rings[0])) continue;
+    if (rings.length === 0 || !pointInRing(lng, lat, rings[0])) continue;
     let inHole = false;
-    for (let h = 1; h < rings.length; h++) if (inRing(lng, lat, rings[h])) inHole = true;
+    for (let h = 1; h < rings.length; h++) if (pointInRing(lng, lat, rings[h])) inHole = true;
     if (!inHole) return true;
   }
   return false;

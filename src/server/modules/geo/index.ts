@@ -1,6 +1,6 @@
 /** Public surface of the geo module: the unified address library and grids. */
 export { createGeoService, validateGeometry, type GeoService } from './geo.service.js';
 export { registerGeoRoutes } from './geo.routes.js';
-export { GridIndex, pointInGeometry, bboxOf } from './grid-index.js';
+export { GridIndex, pointInGeometry, pointInRing, bboxOf } from './grid-index.js';
 export { insertAddresses, insertGrid, replaceWorkersOfGrid } from './geo.repository.js';
 export * from './geo.types.js';

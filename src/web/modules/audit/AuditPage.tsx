@@ -164,7 +164,7 @@ export default function AuditPage() {
               <Space size={4}>
                 <Tag bordered={false}>{labels.targetType(lang, r.targetType)}</Tag>
                 {r.targetId && (
-                  <Typography.Text className="za-mono" copyable={{ text: r.targetId }} style={{ fontSize: 12 }}>
+                  <Typography.Text className="za-mono" copyable={{ text: r.targetId }} style={{ fontSize: 12, maxWidth: 170 }} ellipsis={{ tooltip: r.targetId }}>
                     {r.targetId}
                   </Typography.Text>
                 )}

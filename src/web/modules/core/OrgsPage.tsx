@@ -10,7 +10,7 @@ import { labels, useI18n } from '../../i18n';
 import { useAuth } from '../../app/auth';
 import { applyFieldErrors, useShowError } from '../../app/feedback';
 import { PageHeader } from '../../components/PageHeader';
-import { buildOrgTree, orgSelectTree, useOrgs, type OrgTreeNode } from './org-tree';
+import { buildOrgTree, compareOrgs, orgSelectTree, useOrgs, type OrgTreeNode } from './org-tree';
 import { ORG_CODE_PATTERN } from '../../app/rules';
 
 const KIND_COLORS: Record<string, string> = {
@@ -162,7 +162,7 @@ export default function OrgsPage() {
     }
   };
 
-  const children = selected ? orgs.filter((o) => o.parentId === selected.id) : [];
+  const children = selected ? orgs.filter((o) => o.parentId === selected.id).sort(compareOrgs) : [];
   const showDept = kind === 'department' || kind === 'agency' || kind === 'community';
 
   return (

@@ -248,8 +248,14 @@ export default function UsersPage() {
           onChange: (page, pageSize) => setQuery((q) => ({ ...q, page: pageSize !== q.pageSize ? 1 : page, pageSize })),
         }}
         columns={[
-          { title: t('users.username'), dataIndex: 'username', width: 140, render: (v: string) => <Typography.Text strong>{v}</Typography.Text> },
-          { title: t('users.displayName'), dataIndex: 'displayName', width: 110 },
+          {
+            title: t('users.username'),
+            dataIndex: 'username',
+            width: 190,
+            ellipsis: true,
+            render: (v: string) => <Typography.Text strong>{v}</Typography.Text>,
+          },
+          { title: t('users.displayName'), dataIndex: 'displayName', width: 130, ellipsis: true },
           { title: t('users.org'), dataIndex: 'orgName', ellipsis: true },
           {
             title: t('users.roles'),

@@ -12,7 +12,7 @@ export interface OrgTreeNode {
 
 const KIND_ORDER: Record<string, number> = { district: 0, street: 1, community: 2, department: 3, agency: 4 };
 
-function compareOrgs(a: Org, b: Org): number {
+export function compareOrgs(a: Org, b: Org): number {
   return (KIND_ORDER[a.kind] ?? 9) - (KIND_ORDER[b.kind] ?? 9) || a.code.localeCompare(b.code) || a.name.localeCompare(b.name, 'zh-CN');
 }
 

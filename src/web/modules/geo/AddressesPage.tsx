@@ -32,6 +32,7 @@ export default function AddressesPage() {
   const [treeData, setTreeData] = useState<AddrNode[]>([]);
   const [treeLoading, setTreeLoading] = useState(true);
   const [treeVersion, setTreeVersion] = useState(0);
+  const [expandedKeys, setExpandedKeys] = useState<string[]>([]);
   const [selected, setSelected] = useState<AddressDetail | null>(null);
   const [selectedLoading, setSelectedLoading] = useState(false);
   const [importOpen, setImportOpen] = useState(false);
@@ -70,9 +71,23 @@ export default function AddressesPage() {
   useEffect(() => {
     let cancelled = false;
     setTreeLoading(true);
-    api.addresses
-      .list({ page: 1, pageSize: CHILD_PAGE })
-      .then((r) => !cancelled && setTreeData(toNodes(r.items, r.total, 'root')))
+    (async () => {
+      const r = await api.addresses.list({ page: 1, pageSize: CHILD_PAGE });
+      const roots = toNodes(r.items, r.total, 'root');
+      // 省 → 市 → 区县 each have a single child: open that chain down to the streets.
+      const opened: string[] = [];
+      let level = roots;
+      for (let depth = 0; depth < 4 && level.length === 1 && level[0].address && level[0].address.childCount > 0; depth++) {
+        const only = level[0];
+        const children = await api.addresses.list({ parentId: only.key, page: 1, pageSize: CHILD_PAGE });
+        only.children = toNodes(children.items, children.total, only.key);
+        opened.push(only.key);
+        level = only.children;
+      }
+      if (cancelled) return;
+      setTreeData(roots);
+      setExpandedKeys(opened);
+    })()
       .catch((e: unknown) => !cancelled && showError(e))
       .finally(() => !cancelled && setTreeLoading(false));
     return () => {
@@ -139,6 +154,8 @@ export default function AddressesPage() {
                   showLine={{ showLeafIcon: false }}
                   treeData={treeData}
                   loadData={loadChildren}
+                  expandedKeys={expandedKeys}
+                  onExpand={(keys) => setExpandedKeys(keys.map(String))}
                   onSelect={(keys) => keys[0] && open(String(keys[0]))}
                 />
               ) : (

@@ -314,6 +314,7 @@ function GridDrawer({ id, onClose, onSaved }: { id: string | null; onClose: () =
                     placeholder={t('grid.workersPlaceholder')}
                     initial={initialWorkers}
                     canSearch={can('user.read')}
+                    role="grid_worker"
                   />
                 </Form.Item>
               </Form>

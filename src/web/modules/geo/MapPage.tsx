@@ -321,10 +321,15 @@ export default function MapPage() {
   }, [incoming, mapReady, showMatch, navigate]);
 
   // ------------------------------------------------------------ view
-  const colorByStreetName = useMemo(() => new Map(streets.map((s) => [s.name, s.color])), [streets]);
+  const colorByStreet = useMemo(() => new Map(streets.flatMap((s) => [[s.id, s.color] as const, [s.name, s.color] as const])), [streets]);
   const chartData = useMemo(
-    () => (overview?.gridsByStreet ?? []).map((r) => ({ name: r.street, value: r.count, color: colorByStreetName.get(r.street) })),
-    [overview, colorByStreetName],
+    () =>
+      (overview?.gridsByStreet ?? []).map((r) => ({
+        name: r.street,
+        value: r.count,
+        color: (r.streetId && colorByStreet.get(r.streetId)) || colorByStreet.get(r.street),
+      })),
+    [overview, colorByStreet],
   );
 
   const stats: { key: string; label: string; value: number | undefined }[] = [
