@@ -31,7 +31,8 @@ export default defineConfig({
   server: {
     port: 5173,
     proxy: {
-      '/api': { target: 'http://localhost:8080', changeOrigin: false },
+      // '/api/' with the slash: a bare '/api' prefix would also catch src/web/api.ts.
+      '/api/': { target: 'http://localhost:8080', changeOrigin: false },
     },
   },
 });

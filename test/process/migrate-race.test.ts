@@ -3,172 +3,25 @@
  *  - two `zhian migrate` processes at the same moment both succeed and apply every
  *    migration exactly once (the advisory lock of migrate());
  *  - two servers (`start --no-build`, demo on) at the same moment both become ready and the
- *    demo district is seeded once (the advisory lock and marker of seedDemo()).
+ *    demo district is seeded once (the advisory lock and marker of seedDemo());
+ *  - four migrate() calls in one process on separate pools apply every migration once;
+ *  - a server with a pool of one connection migrates, seeds and serves (the advisory lock
+ *    lives on a connection of its own).
  */
-import { spawn, type ChildProcess } from 'node:child_process';
-import crypto from 'node:crypto';
-import { EventEmitter } from 'node:events';
-import path from 'node:path';
-import readline from 'node:readline';
-import { fileURLToPath } from 'node:url';
-import pg from 'pg';
+import type pg from 'pg';
 import { afterAll, describe, expect, it } from 'vitest';
 import { openDatabase } from '../../src/server/platform/db/database.js';
 import { migrate, readMigrations } from '../../src/server/platform/db/migrate.js';
+import { cleanup, cli, freshDatabase, getJson, login, MIGRATIONS_DIR, PG_URL, request, startServer, stopProc, withClient } from './support.js';
 
-const ROOT = fileURLToPath(new URL('../..', import.meta.url));
-const BIN = path.join(ROOT, 'bin', 'zhian.js');
-const MIGRATIONS_DIR = path.join(ROOT, 'migrations');
-const PG_URL = process.env.TEST_DATABASE_URL || undefined;
 /** Fresh databases raced by two migrate processes. */
 const MIGRATE_RACES = 3;
 
-// ---------------------------------------------------------------------------------------
-// Child processes
-// ---------------------------------------------------------------------------------------
+afterAll(cleanup, 60_000);
 
-/** Settings of the parent that must not leak into a child (they would pick its database). */
-const INHERITED_SETTINGS = [
-  'TEST_DATABASE_URL',
-  'DATABASE_URL',
-  'DATABASE_POOL_SIZE',
-  'ZHIAN_DATA_DIR',
-  'ZHIAN_DEMO',
-  'ZHIAN_DEMO_SCALE',
-  'PORT',
-  'HOST',
-  'MAP_TILE_URL',
-  'MAP_TILE_COORD_SYSTEM',
-  'COOKIE_SECURE',
-  'TRUST_PROXY',
-];
-
-function childEnv(vars: Record<string, string>): NodeJS.ProcessEnv {
-  const env: NodeJS.ProcessEnv = { ...process.env, LOG_LEVEL: 'info', NODE_ENV: 'development' };
-  for (const k of INHERITED_SETTINGS) delete env[k];
-  return { ...env, ...vars };
-}
-
-interface Exit {
-  code: number | null;
-  signal: NodeJS.Signals | null;
-}
-
-interface Proc {
-  child: ChildProcess;
-  stdout: string[];
-  stderr: string[];
-  /** Resolves once the process has exited and its output is read. */
-  closed: Promise<Exit>;
-  waitForLine(re: RegExp, timeoutMs: number): Promise<RegExpMatchArray>;
-}
-
-const children = new Set<ChildProcess>();
-const alive = (c: ChildProcess) => c.exitCode === null && c.signalCode === null;
-function killAllChildren() {
-  for (const c of children) if (alive(c)) c.kill('SIGKILL');
-}
-process.once('exit', killAllChildren);
-
-function launch(args: string[], vars: Record<string, string>): Proc {
-  const child = spawn(process.execPath, [BIN, ...args], { cwd: ROOT, env: childEnv(vars), stdio: ['ignore', 'pipe', 'pipe'] });
-  children.add(child);
-  const stdout: string[] = [];
-  const stderr: string[] = [];
-  const lines = new EventEmitter();
-  readline.createInterface({ input: child.stdout! }).on('line', (l) => {
-    stdout.push(l);
-    lines.emit('line', l);
-  });
-  readline.createInterface({ input: child.stderr! }).on('line', (l) => stderr.push(l));
-  const closed = new Promise<Exit>((resolve) => {
-    child.once('error', () => resolve({ code: null, signal: null }));
-    child.once('close', (code, signal) => {
-      children.delete(child);
-      lines.emit('closed');
-      resolve({ code, signal });
-    });
-  });
-  const waitForLine = (re: RegExp, timeoutMs: number) =>
-    new Promise<RegExpMatchArray>((resolve, reject) => {
-      for (const l of stdout) {
-        const m = l.match(re);
-        if (m) return resolve(m);
-      }
-      const done = () => {
-        clearTimeout(timer);
-        lines.off('line', onLine);
-        lines.off('closed', onClosed);
-      };
-      const onLine = (l: string) => {
-        const m = l.match(re);
-        if (m) {
-          done();
-          resolve(m);
-        }
-      };
-      const onClosed = () => {
-        done();
-        reject(new Error(`process exited before ${re}: exit ${child.exitCode}/${child.signalCode}\nstdout:\n${stdout.slice(-20).join('\n')}\nstderr:\n${stderr.slice(-40).join('\n')}`));
-      };
-      const timer = setTimeout(() => {
-        done();
-        reject(new Error(`timed out after ${timeoutMs} ms waiting for ${re}\nstdout:\n${stdout.slice(-20).join('\n')}\nstderr:\n${stderr.slice(-40).join('\n')}`));
-      }, timeoutMs);
-      lines.on('line', onLine);
-      lines.once('closed', onClosed);
-    });
-  return { child, stdout, stderr, closed, waitForLine };
-}
-
-/** SIGTERM, then SIGKILL when the process has not gone after graceMs. */
-async function stopProc(p: Proc, graceMs = 20_000): Promise<Exit> {
-  if (alive(p.child)) p.child.kill('SIGTERM');
-  const timer = setTimeout(() => alive(p.child) && p.child.kill('SIGKILL'), graceMs);
-  try {
-    return await p.closed;
-  } finally {
-    clearTimeout(timer);
-  }
-}
-
-// ---------------------------------------------------------------------------------------
-// PostgreSQL databases of this file
-// ---------------------------------------------------------------------------------------
-
-const createdDatabases: string[] = [];
-
-async function withClient<R>(url: string, fn: (c: pg.Client) => Promise<R>): Promise<R> {
-  const c = new pg.Client({ connectionString: url });
-  await c.connect();
-  try {
-    return await fn(c);
-  } finally {
-    await c.end();
-  }
-}
-
-async function freshDatabase(): Promise<string> {
-  const name = `zhian_t_${crypto.randomBytes(6).toString('hex')}`;
-  await withClient(PG_URL!, (c) => c.query(`create database ${name}`));
-  createdDatabases.push(name);
-  const u = new URL(PG_URL!);
-  u.pathname = `/${name}`;
-  return u.toString();
-}
-
-afterAll(async () => {
-  const running = [...children];
-  killAllChildren();
-  await Promise.all(running.map((c) => new Promise((r) => (c.exitCode !== null || c.signalCode !== null ? r(null) : c.once('close', r)))));
-  for (const name of createdDatabases) {
-    await withClient(PG_URL!, (c) => c.query(`drop database if exists ${name} with (force)`)).catch(() => undefined);
-  }
-}, 60_000);
-
-async function readyz(base: string): Promise<{ status: number; body: unknown }> {
-  const res = await fetch(`${base}/readyz`, { signal: AbortSignal.timeout(10_000) });
-  return { status: res.status, body: await res.json() };
+async function readyz(base: string): Promise<{ status: number; json: unknown }> {
+  const r = await request(base, 'GET', '/readyz');
+  return { status: r.status, json: r.json };
 }
 
 const count = async (c: pg.Client, text: string, params: unknown[] = []) => Number((await c.query(text, params)).rows[0].n);
@@ -181,21 +34,18 @@ describe.skipIf(!PG_URL)('processes racing on one fresh PostgreSQL database', ()
       for (let i = 0; i < MIGRATE_RACES; i++) {
         const url = await freshDatabase();
         const t0 = Date.now();
-        const procs = [launch(['migrate'], { DATABASE_URL: url }), launch(['migrate'], { DATABASE_URL: url })];
-        const timer = setTimeout(() => procs.forEach((p) => alive(p.child) && p.child.kill('SIGKILL')), 90_000);
-        const exits = await Promise.all(procs.map((p) => p.closed));
-        clearTimeout(timer);
-        console.log(`[migrate-race] race ${i + 1}: both done in ${Date.now() - t0} ms, exits ${JSON.stringify(exits)}`);
-        exits.forEach((e, k) => {
-          expect(e, `migrate #${k + 1} stderr:\n${procs[k].stderr.join('\n')}`).toEqual({ code: 0, signal: null });
-          expect(procs[k].stdout.join('\n')).toContain('database is up to date');
+        const runs = await Promise.all([cli(['migrate'], { DATABASE_URL: url }, 90_000), cli(['migrate'], { DATABASE_URL: url }, 90_000)]);
+        console.log(`[migrate-race] race ${i + 1}: both done in ${Date.now() - t0} ms, exits ${JSON.stringify(runs.map((r) => ({ code: r.code, signal: r.signal })))}`);
+        runs.forEach((r, k) => {
+          expect({ code: r.code, signal: r.signal }, `migrate #${k + 1} stderr:\n${r.stderr}`).toEqual({ code: 0, signal: null });
+          expect(r.stdout).toContain('database is up to date');
         });
         await withClient(url, async (c) => {
-          const rows = (await c.query<{ version: number; name: string; n: string }>(
-            'select version, min(name) as name, count(*) as n from schema_migrations group by version order by version',
+          const rows = (await c.query<{ version: number; name: string; checksum: string; n: string }>(
+            'select version, min(name) as name, min(checksum) as checksum, count(*) as n from schema_migrations group by version order by version',
           )).rows;
-          expect(rows.map((r) => ({ version: r.version, name: r.name, n: Number(r.n) }))).toEqual(
-            expected.map((m) => ({ version: m.version, name: m.name, n: 1 })),
+          expect(rows.map((r) => ({ version: r.version, name: r.name, checksum: r.checksum, n: Number(r.n) }))).toEqual(
+            expected.map((m) => ({ version: m.version, name: m.name, checksum: m.checksum, n: 1 })),
           );
           // The schema is whole: every table of the migrations is there, and empty.
           expect(await count(c, `select count(*) as n from information_schema.tables where table_schema = 'public' and table_name in ('orgs', 'users', 'audit_log', 'grids', 'addresses')`)).toBe(5);
@@ -210,13 +60,12 @@ describe.skipIf(!PG_URL)('processes racing on one fresh PostgreSQL database', ()
     'two servers at once with the demo: both ready, the demo district seeded once',
     async () => {
       const url = await freshDatabase();
-      const vars = { DATABASE_URL: url, ZHIAN_DEMO: 'true', PORT: '0', HOST: '127.0.0.1' };
-      const t0 = Date.now();
-      const procs = [launch(['start', '--no-build'], vars), launch(['start', '--no-build'], vars)];
-      const listening = /Server listening at (http:\/\/[^"\s]+)/;
-      const urls = (await Promise.all(procs.map((p) => p.waitForLine(listening, 150_000)))).map((m) => m[1]);
-      console.log(`[migrate-race] both servers listening after ${Date.now() - t0} ms: ${urls.join(', ')}`);
-      for (const u of urls) expect(await readyz(u)).toEqual({ status: 200, body: { status: 'ok' } });
+      const vars = { DATABASE_URL: url, ZHIAN_DEMO: 'true' };
+      // Both spawned in the same tick.
+      const procs = await Promise.all([startServer(vars, 150_000), startServer(vars, 150_000)]);
+      const urls = procs.map((p) => p.url);
+      console.log(`[migrate-race] both servers listening after ${procs.map((p) => p.startMs).join(' / ')} ms: ${urls.join(', ')}`);
+      for (const u of urls) expect(await readyz(u)).toEqual({ status: 200, json: { status: 'ok' } });
 
       // Exactly one of them seeded, and logged what it seeded.
       const seededLogs = procs.flatMap((p) =>
@@ -251,14 +100,8 @@ describe.skipIf(!PG_URL)('processes racing on one fresh PostgreSQL database', ()
 
       // Both serve the same data, and both shut down cleanly.
       for (const u of urls) {
-        const res = await fetch(`${u}/api/v1/auth/login`, {
-          method: 'POST',
-          headers: { 'content-type': 'application/json' },
-          body: JSON.stringify({ username: 'admin', password: 'zhian-demo' }),
-          signal: AbortSignal.timeout(30_000),
-        });
-        expect(res.status).toBe(200);
-        await res.arrayBuffer();
+        const orgs = (await getJson<{ items: unknown[] }>(u, await login(u), '/api/v1/orgs')).items;
+        expect(orgs).toHaveLength(seeded.orgs!);
       }
       const exits = await Promise.all(procs.map((p) => stopProc(p)));
       expect(exits).toEqual([
@@ -290,19 +133,21 @@ describe.skipIf(!PG_URL)('processes racing on one fresh PostgreSQL database', ()
   );
 
   it(
-    'a server with DATABASE_POOL_SIZE=1 starts (the migration lock must not hold the only pooled connection)',
+    'a server with DATABASE_POOL_SIZE=1 starts, migrates and seeds (the locks must not hold the only pooled connection)',
     async () => {
       const url = await freshDatabase();
-      const p = launch(['start', '--no-build'], { DATABASE_URL: url, DATABASE_POOL_SIZE: '1', ZHIAN_DEMO: 'false', PORT: '0', HOST: '127.0.0.1' });
-      try {
-        const m = await p.waitForLine(/Server listening at (http:\/\/[^"\s]+)/, 45_000).catch((e: Error) => {
-          throw new Error(`the server did not start with DATABASE_POOL_SIZE=1 within 45 s (deadlock on the pool's only connection?)\n${e.message}`);
-        });
-        expect(await readyz(m[1])).toEqual({ status: 200, body: { status: 'ok' } });
-        expect(await stopProc(p)).toEqual({ code: 0, signal: null });
-      } finally {
-        if (alive(p.child)) p.child.kill('SIGKILL');
-      }
+      // Migrations and the demo seed each run under the advisory lock, and use the pool meanwhile.
+      const server = await startServer({ DATABASE_URL: url, DATABASE_POOL_SIZE: '1', ZHIAN_DEMO: 'true' }, 45_000).catch((e: Error) => {
+        throw new Error(`the server did not start with DATABASE_POOL_SIZE=1 within 45 s (deadlock on the pool's only connection?)\n${e.message}`);
+      });
+      console.log(`[migrate-race] DATABASE_POOL_SIZE=1: migrated, seeded and listening after ${server.startMs} ms`);
+      expect(server.stdout.filter((l) => l.includes('"demo district seeded"'))).toHaveLength(1);
+      expect(await readyz(server.url)).toEqual({ status: 200, json: { status: 'ok' } });
+      const s = await login(server.url);
+      const street = (await getJson<{ items: { id: string; kind: string }[] }>(server.url, s, '/api/v1/orgs')).items.find((o) => o.kind === 'street');
+      const created = await request(server.url, 'POST', '/api/v1/orgs', { session: s, body: { parentId: street!.id, kind: 'community', code: 'POOL-1', name: '单连接社区' } });
+      expect(created.status, created.text).toBe(201);
+      expect(await stopProc(server)).toEqual({ code: 0, signal: null });
     },
     120_000,
   );

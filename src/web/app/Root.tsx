@@ -32,10 +32,11 @@ function Loading() {
 }
 
 function RequireAuth({ children }: { children: ReactNode }) {
-  const { status } = useAuth();
+  const { status, signedOut } = useAuth();
   const location = useLocation();
   if (status === 'loading') return <Loading />;
-  if (status === 'anonymous') return <Navigate to="/login" replace state={{ from: location.pathname + location.search }} />;
+  // A session that expired brings the user back where they were; signing out does not.
+  if (status === 'anonymous') return <Navigate to="/login" replace state={signedOut ? null : { from: location.pathname + location.search }} />;
   return <>{children}</>;
 }
 

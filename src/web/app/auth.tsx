@@ -10,6 +10,8 @@ type Status = 'loading' | 'authenticated' | 'anonymous';
 interface AuthValue {
   status: Status;
   user: SessionUser | null;
+  /** True after the user signed out on purpose (the login page then starts from the home page). */
+  signedOut: boolean;
   login: (username: string, password: string) => Promise<SessionUser>;
   logout: () => Promise<void>;
   /** True when the user holds every given permission. */
@@ -21,6 +23,7 @@ const AuthContext = createContext<AuthValue | null>(null);
 export function AuthProvider({ children }: { children: ReactNode }) {
   const [status, setStatus] = useState<Status>('loading');
   const [user, setUser] = useState<SessionUser | null>(null);
+  const [signedOut, setSignedOut] = useState(false);
 
   useEffect(() => {
     let cancelled = false;
@@ -50,6 +53,7 @@ export function AuthProvider({ children }: { children: ReactNode }) {
 
   const login = useCallback(async (username: string, password: string) => {
     const s = await api.auth.login(username, password);
+    setSignedOut(false);
     setUser(s.user);
     setStatus('authenticated');
     return s.user;
@@ -59,6 +63,7 @@ export function AuthProvider({ children }: { children: ReactNode }) {
     try {
       await api.auth.logout();
     } finally {
+      setSignedOut(true);
       setUser(null);
       setStatus('anonymous');
     }
@@ -69,7 +74,7 @@ export function AuthProvider({ children }: { children: ReactNode }) {
     [user],
   );
 
-  const value = useMemo<AuthValue>(() => ({ status, user, login, logout, can }), [status, user, login, logout, can]);
+  const value = useMemo<AuthValue>(() => ({ status, user, signedOut, login, logout, can }), [status, user, signedOut, login, logout, can]);
   return <AuthContext.Provider value={value}>{children}</AuthContext.Provider>;
 }
 

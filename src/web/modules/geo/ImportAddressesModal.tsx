@@ -149,7 +149,7 @@ export function ImportAddressesModal({ open, onClose }: { open: boolean; onClose
       {job?.status === 'succeeded' && (
         <Result
           status="success"
-          title={t('addr.importSucceeded', { processed: job.processed ?? job.total ?? 0 })}
+          title={t('addr.importSucceeded', { processed: rowsOf(job) })}
           subTitle={<ResultSummary result={job.result} />}
           style={{ padding: '16px 0' }}
         />
@@ -172,6 +172,12 @@ export function ImportAddressesModal({ open, onClose }: { open: boolean; onClose
       )}
     </Modal>
   );
+}
+
+/** Spreadsheet rows imported: the result's row count when the job reports one. */
+function rowsOf(job: Job): number {
+  const rows = (job.result as { rows?: unknown } | null)?.rows;
+  return typeof rows === 'number' ? rows : (job.processed ?? job.total ?? 0);
 }
 
 function formatOf(name: string): 'xlsx' | 'csv' | null {
