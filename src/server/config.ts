@@ -50,7 +50,7 @@ export class ConfigError extends Error {
 
 /** Hides the password of a URL-like value (scheme://user:password@host) in messages. */
 function redact(value: string): string {
-  return value.replace(/^([a-z][a-z0-9+.-]*:\/\/[^:/@]*:)[^@]*@/i, '$1***@');
+  return value.replace(/^([a-z][a-z0-9+.-]*:\/\/[^:/@]*:).*@/i, '$1***@');
 }
 
 /** Parses the environment; throws ConfigError listing every bad setting at once. */

@@ -101,8 +101,6 @@ describe.skipIf(!haveBrowser)('console in the browser', () => {
     await shot(page, 'map-search');
 
     for (const [route, name, text] of [
-      ['/grids', 'grids', '网格'],
-      ['/addresses', 'addresses', '地址'],
       ['/orgs', 'orgs', '海宁市'],
       ['/users', 'users', 'admin'],
       ['/audit', 'audit', '审计'],
@@ -112,6 +110,27 @@ describe.skipIf(!haveBrowser)('console in the browser', () => {
       await page.waitForLoadState('networkidle');
       await shot(page, name);
     }
+
+    // The address library: a hotline operator's text matched to the library, with the detail.
+    await page.goto(`${base}/addresses`);
+    const q = page.getByPlaceholder('输入地址文本进行匹配');
+    await q.fill('海宁 盐官镇 和平小区 5栋 门口');
+    await q.press('Enter');
+    const row = page.locator('.ant-table-row').filter({ hasText: '和平小区5幢' }).first();
+    await row.waitFor({ timeout: 15_000 });
+    await row.click();
+    await page.getByText('在地图中定位').first().waitFor();
+    await page.waitForLoadState('networkidle');
+    await shot(page, 'addresses');
+
+    // Grids: the list, then one grid's drawer with its polygon and workers.
+    await page.goto(`${base}/grids`);
+    await page.locator('.ant-table-row').first().waitFor({ timeout: 20_000 });
+    await shot(page, 'grids');
+    await page.locator('.ant-table-row').first().getByRole('button', { name: /编\s*辑/ }).first().click();
+    await page.locator('.ant-drawer-body .maplibregl-canvas').waitFor({ timeout: 20_000 });
+    await page.waitForTimeout(1200);
+    await shot(page, 'grid-detail');
     // Phones are masked in the user list.
     await page.goto(`${base}/users`);
     await page.locator('.ant-table-row').first().waitFor();

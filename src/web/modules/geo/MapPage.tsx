@@ -52,10 +52,11 @@ const ZOOM_BY_LEVEL: Record<string, number> = {
   county: 11,
   street: 13,
   community: 15,
-  estate: 16,
-  building: 17,
-  unit: 18,
-  room: 18,
+  // Buildings and rooms stop at 16: the grid's outline and name stay in view around the marker.
+  estate: 15.5,
+  building: 16,
+  unit: 16,
+  room: 16,
 };
 
 export default function MapPage() {
