@@ -1,3 +1,4 @@
+import type { OrgKind, DeptType } from '../server/modules/core/core.types';
 /**
  * Typed client of the Zhian HTTP API (/api/v1).
  *
@@ -63,31 +64,9 @@ export interface MapConfig {
   bounds: [number, number, number, number];
 }
 
-export const ORG_KINDS = ['district', 'street', 'community', 'department', 'agency'] as const;
-export type OrgKind = (typeof ORG_KINDS)[number];
-
-export const DEPT_TYPES = [
-  'public_security',
-  'procuratorate',
-  'court',
-  'finance',
-  'urban_management',
-  'transport',
-  'housing',
-  'ecology_environment',
-  'market_regulation',
-  'civil_affairs',
-  'water_resources',
-  'fire_rescue',
-  'emergency_management',
-  'justice',
-  'health',
-  'education',
-  'community',
-] as const;
-export type DeptType = (typeof DEPT_TYPES)[number];
-
-export const ROLES = ['admin', 'command_center', 'dept_staff', 'grid_worker', 'community_staff', 'auditor', 'viewer'] as const;
+// The vocabularies are the server's own (pure constants, shared with the console).
+export { ORG_KINDS, DEPT_TYPES, ROLES } from '../server/modules/core/core.types';
+export type { OrgKind, DeptType } from '../server/modules/core/core.types';
 
 export interface Org {
   id: string;
