@@ -59,13 +59,8 @@ for (const a of A) {
 }
 const kids = (r: AddressRecord): AddressRecord[] => children.get(r.id) ?? [];
 const parent = (r: AddressRecord): AddressRecord => byId.get(r.parentId!)!;
-const up = (r: AddressRecord, level: AddressRecord['level']): AddressRecord => {
-  for (let c: AddressRecord | undefined = r; c; c = c.parentId ? byId.get(c.parentId) : undefined) if (c.level === level) return c;
-  throw new Error(`no ${level} above ${r.fullText}`);
-};
 const PREFIX = '浙江省嘉兴市海宁市';
 
-const streets = A.filter((a) => a.level === 'street');
 const communities = A.filter((a) => a.level === 'community');
 const estatesAll = A.filter((a) => a.level === 'estate');
 /** Estates of flats (buildings named N幢) and natural villages (houses named N号). */

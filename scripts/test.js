@@ -16,6 +16,11 @@ if (!fs.existsSync(path.join(root, 'dist/web/index.html'))) {
   if (b.status !== 0) process.exit(b.status ?? 1);
 }
 
+// The type check counts as one test: a type error fails the run like a failing test.
+console.log('[zhian tests] type check (tsc --noEmit)…');
+const tsc = spawnSync(bin('tsc'), ['--noEmit', '-p', 'tsconfig.json'], { cwd: root, stdio: 'inherit' });
+const typecheckOk = tsc.status === 0;
+
 const outDir = path.join(root, '.tmp');
 fs.mkdirSync(outDir, { recursive: true });
 const report = path.join(outDir, `vitest-${process.env.TEST_DATABASE_URL ? 'postgres' : 'pglite'}.json`);
@@ -34,5 +39,7 @@ if (fs.existsSync(report)) {
 } else {
   failed = 1;
 }
+if (typecheckOk) passed += 1;
+else failed += 1;
 console.log(`${passed} passed, ${failed} failed${skipped ? `, ${skipped} skipped` : ''}`);
 process.exit(r.status === 0 && failed === 0 ? 0 : 1);

@@ -10,7 +10,7 @@ import { AddressMatcher } from './address-matcher.js';
 import { columnLabel, readImportRows, type ImportRow } from './geo.import.js';
 import * as repo from './geo.repository.js';
 import type { AddressLevel, AddressRecord, GridGeometry } from './geo.types.js';
-import { GridIndex, pointInGeometry } from './grid-index.js';
+import { GridIndex } from './grid-index.js';
 
 interface GeoCache {
   revision: string;

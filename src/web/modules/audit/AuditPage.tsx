@@ -1,16 +1,17 @@
 /**
  * 审计日志: who did what to which record, from where, with the record before and after.
  */
-import { useEffect, useState } from 'react';
+import { useState } from 'react';
 import { AutoComplete, Button, DatePicker, Form, Input, Space, Table, Tag, Tooltip, Typography } from 'antd';
 import { DownloadOutlined, SearchOutlined } from '@ant-design/icons';
 import type { Dayjs } from 'dayjs';
 import { api, type AuditEntry, type AuditQuery } from '../../api';
 import { labels, useI18n } from '../../i18n';
-import { useBusy, useShowError } from '../../app/feedback';
+import { useBusy } from '../../app/feedback';
 import { formatTime, shanghaiIso } from '../../format';
 import { PageHeader } from '../../components/PageHeader';
 import { JsonDiff } from './JsonDiff';
+import { usePagedList } from '../../components/usePagedList';
 
 interface Filters {
   actor?: string;
@@ -33,25 +34,11 @@ function actionColor(action: string): string {
 
 export default function AuditPage() {
   const { t, lang } = useI18n();
-  const showError = useShowError();
   const { busy, run } = useBusy();
   const [form] = Form.useForm<Filters>();
   const [query, setQuery] = useState<AuditQuery>({ page: 1, pageSize: 20 });
-  const [data, setData] = useState<{ items: AuditEntry[]; total: number }>({ items: [], total: 0 });
-  const [loading, setLoading] = useState(false);
 
-  useEffect(() => {
-    let cancelled = false;
-    setLoading(true);
-    api.audit
-      .list(query)
-      .then((r) => !cancelled && setData(r))
-      .catch((e: unknown) => !cancelled && showError(e))
-      .finally(() => !cancelled && setLoading(false));
-    return () => {
-      cancelled = true;
-    };
-  }, [query, showError]);
+  const { data, loading } = usePagedList(api.audit.list, query);
 
   const apply = (v: Filters) => {
     setQuery((q) => ({

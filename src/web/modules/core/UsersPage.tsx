@@ -2,8 +2,8 @@
  * 用户: accounts, their organisation, roles, data scope and grids. Phone numbers are masked;
  * reading a full number is a separate, audited request.
  */
-import { useEffect, useMemo, useState } from 'react';
-import { App, Badge, Button, Dropdown, Form, Input, Modal, Popconfirm, Select, Space, Table, Tag, Tooltip, TreeSelect, Typography } from 'antd';
+import { useMemo, useState } from 'react';
+import { App, Badge, Button, Dropdown, Form, Input, Modal, Select, Space, Table, Tag, Tooltip, TreeSelect, Typography } from 'antd';
 import { DownloadOutlined, EditOutlined, EyeOutlined, KeyOutlined, MoreOutlined, PlusOutlined, StopOutlined, CheckCircleOutlined } from '@ant-design/icons';
 import { api, ROLES, type User, type UserQuery } from '../../api';
 import { labels, useI18n } from '../../i18n';
@@ -14,6 +14,7 @@ import type { RemoteOption } from '../../components/RemoteMultiSelect';
 import { GridPicker } from '../geo/GridPicker';
 import { orgSelectTree, useOrgs } from './org-tree';
 import { passwordRules, PHONE_PATTERN, USERNAME_PATTERN } from '../../app/rules';
+import { usePagedList } from '../../components/usePagedList';
 
 const ROLE_COLORS: Record<string, string> = {
   admin: 'red',
@@ -49,8 +50,6 @@ export default function UsersPage() {
 
   const [query, setQuery] = useState<UserQuery>({ page: 1, pageSize: 20 });
   const [keyword, setKeyword] = useState('');
-  const [data, setData] = useState<{ items: User[]; total: number }>({ items: [], total: 0 });
-  const [loading, setLoading] = useState(false);
   const [version, setVersion] = useState(0);
   const [revealed, setRevealed] = useState<Record<string, string>>({});
 
@@ -64,18 +63,7 @@ export default function UsersPage() {
 
   const writable = can('user.write');
 
-  useEffect(() => {
-    let cancelled = false;
-    setLoading(true);
-    api.users
-      .list(query)
-      .then((r) => !cancelled && setData(r))
-      .catch((e: unknown) => !cancelled && showError(e))
-      .finally(() => !cancelled && setLoading(false));
-    return () => {
-      cancelled = true;
-    };
-  }, [query, version, showError]);
+  const { data, loading } = usePagedList(api.users.list, query, version);
 
   const reveal = async (u: User) => {
     const r = await run(`phone-${u.id}`, () => api.users.contact(u.id));

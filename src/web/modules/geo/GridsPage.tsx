@@ -13,6 +13,7 @@ import { applyFieldErrors, useBusy, useShowError } from '../../app/feedback';
 import { PageHeader } from '../../components/PageHeader';
 import { useOrgs } from '../core/org-tree';
 import { UserPicker } from '../core/UserPicker';
+import { usePagedList } from '../../components/usePagedList';
 
 const GridMiniMap = lazy(() => import('./GridMiniMap'));
 
@@ -20,15 +21,12 @@ export default function GridsPage() {
   const { t } = useI18n();
   const { can } = useAuth();
   const { message } = App.useApp();
-  const showError = useShowError();
   const { busy, run } = useBusy();
   const [params, setParams] = useSearchParams();
   const { orgs } = useOrgs(can('org.read'));
 
   const [query, setQuery] = useState<GridQuery>({ page: 1, pageSize: 20 });
   const [keyword, setKeyword] = useState('');
-  const [data, setData] = useState<{ items: Grid[]; total: number }>({ items: [], total: 0 });
-  const [loading, setLoading] = useState(false);
   const [version, setVersion] = useState(0);
   const openId = params.get('open');
 
@@ -38,18 +36,7 @@ export default function GridsPage() {
     [orgs, query.streetId],
   );
 
-  useEffect(() => {
-    let cancelled = false;
-    setLoading(true);
-    api.grids
-      .list(query)
-      .then((r) => !cancelled && setData(r))
-      .catch((e: unknown) => !cancelled && showError(e))
-      .finally(() => !cancelled && setLoading(false));
-    return () => {
-      cancelled = true;
-    };
-  }, [query, version, showError]);
+  const { data, loading } = usePagedList(api.grids.list, query, version);
 
   const openGrid = (id: string | null) => {
     const next = new URLSearchParams(params);

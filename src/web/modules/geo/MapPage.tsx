@@ -6,7 +6,7 @@ import { useLocation, useNavigate } from 'react-router-dom';
 import { Alert, Button, Card, Descriptions, Drawer, Empty, Skeleton, Space, Spin, Tag, Tooltip, Typography } from 'antd';
 import { BarChartOutlined, CloseOutlined, EnvironmentOutlined, TeamOutlined } from '@ant-design/icons';
 import type { Feature, FeatureCollection, Geometry } from 'geojson';
-import type { GeoJSONSource, MapLayerMouseEvent } from 'maplibre-gl';
+import type { MapLayerMouseEvent } from 'maplibre-gl';
 import { api, type AddressMatch, type GridDetail, type GridFeatureProps, type MapConfig, type Overview } from '../../api';
 import { labels, translate, useI18n } from '../../i18n';
 import { useAuth } from '../../app/auth';

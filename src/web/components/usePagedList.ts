@@ -1,0 +1,31 @@
+import { useEffect, useState } from 'react';
+import { useShowError } from '../app/feedback';
+
+export interface Paged<T> {
+  items: T[];
+  total: number;
+}
+
+/**
+ * Loads one page of a list whenever the query (or reloadKey) changes; a late answer to an
+ * older query is dropped, errors go to the page's error display.
+ */
+export function usePagedList<Q, T>(load: (q: Q) => Promise<Paged<T>>, query: Q, reloadKey = 0) {
+  const showError = useShowError();
+  const [data, setData] = useState<Paged<T>>({ items: [], total: 0 });
+  const [loading, setLoading] = useState(false);
+  useEffect(() => {
+    let cancelled = false;
+    setLoading(true);
+    load(query)
+      .then((r) => !cancelled && setData(r))
+      .catch((e: unknown) => !cancelled && showError(e))
+      .finally(() => !cancelled && setLoading(false));
+    return () => {
+      cancelled = true;
+    };
+    // `load` is a stable API function; the query and reloadKey decide when to fetch.
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, [query, reloadKey, showError]);
+  return { data, loading };
+}
