@@ -376,6 +376,30 @@ const TARGET_TYPE_LABELS: Labels = {
   address: ['地址', 'Address'],
   session: ['会话', 'Session'],
   job: ['任务', 'Job'],
+  api_token: ['接口令牌', 'API token'],
+  district: ['辖区', 'District'],
+};
+
+/** The server's typed audit actions (src/server/platform/audit/audit.ts). */
+const ACTION_LABELS: Labels = {
+  'auth.login': ['登录', 'Signed in'],
+  'auth.login_failed': ['登录失败', 'Sign-in failed'],
+  'auth.logout': ['退出登录', 'Signed out'],
+  'auth.password_changed': ['修改密码', 'Password changed'],
+  'token.created': ['创建接口令牌', 'API token created'],
+  'org.created': ['新建机构', 'Organisation created'],
+  'org.updated': ['修改机构', 'Organisation updated'],
+  'user.created': ['新建用户', 'User created'],
+  'user.updated': ['修改用户', 'User updated'],
+  'user.password_reset': ['重置密码', 'Password reset'],
+  'user.contact_read': ['查看联系方式', 'Contact read'],
+  'grid.created': ['新建网格', 'Grid created'],
+  'grid.updated': ['修改网格', 'Grid updated'],
+  'grid.imported': ['导入网格', 'Grids imported'],
+  'address.imported': ['导入地址', 'Addresses imported'],
+  'address.created': ['新建地址', 'Address created'],
+  'demo.seeded': ['生成演示数据', 'Demo district seeded'],
+  'data.imported': ['导入数据', 'Data imported'],
 };
 
 function label(table: Labels, lang: Lang, code: string | null | undefined): string {
@@ -390,4 +414,5 @@ export const labels = {
   role: (lang: Lang, code: string | null | undefined) => label(ROLE_LABELS, lang, code),
   level: (lang: Lang, code: string | null | undefined) => label(LEVEL_LABELS, lang, code),
   targetType: (lang: Lang, code: string | null | undefined) => label(TARGET_TYPE_LABELS, lang, code),
+  action: (lang: Lang, code: string | null | undefined) => label(ACTION_LABELS, lang, code),
 };

@@ -139,9 +139,11 @@ export default function AuditPage() {
             dataIndex: 'action',
             width: 180,
             render: (v: string) => (
-              <Tag color={actionColor(v)} bordered={false} className="za-mono">
-                {v}
-              </Tag>
+              <Tooltip title={<span className="za-mono">{v}</span>}>
+                <Tag color={actionColor(v)} bordered={false}>
+                  {labels.action(lang, v)}
+                </Tag>
+              </Tooltip>
             ),
           },
           {
