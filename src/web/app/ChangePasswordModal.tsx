@@ -3,7 +3,7 @@ import { App, Form, Input, Modal } from 'antd';
 import { api } from '../api';
 import { useI18n } from '../i18n';
 import { applyFieldErrors, useShowError } from './feedback';
-import { passwordRules } from './rules';
+import { NewPasswordFields } from './NewPasswordFields';
 
 interface Values {
   currentPassword: string;
@@ -52,27 +52,7 @@ export function ChangePasswordModal({ open, onClose }: { open: boolean; onClose:
         <Form.Item name="currentPassword" label={t('pwd.current')} rules={[{ required: true, message: t('common.required') }]}>
           <Input.Password autoComplete="current-password" />
         </Form.Item>
-        <Form.Item
-          name="newPassword"
-          label={t('pwd.new')}
-          extra={t('pwd.rule')}
-          rules={passwordRules(t)}
-        >
-          <Input.Password autoComplete="new-password" />
-        </Form.Item>
-        <Form.Item
-          name="confirm"
-          label={t('pwd.confirm')}
-          dependencies={['newPassword']}
-          rules={[
-            { required: true, message: t('common.required') },
-            ({ getFieldValue }) => ({
-              validator: (_, v) => (!v || v === getFieldValue('newPassword') ? Promise.resolve() : Promise.reject(new Error(t('pwd.mismatch')))),
-            }),
-          ]}
-        >
-          <Input.Password autoComplete="new-password" />
-        </Form.Item>
+        <NewPasswordFields />
       </Form>
     </Modal>
   );

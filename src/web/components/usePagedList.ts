@@ -29,3 +29,21 @@ export function usePagedList<Q, T>(load: (q: Q) => Promise<Paged<T>>, query: Q, 
   }, [query, reloadKey, showError]);
   return { data, loading };
 }
+
+/** Table pagination bound to a page/pageSize query; changing the page size goes back to page 1. */
+export function tablePagination<Q extends { page?: number; pageSize?: number }>(
+  query: Q,
+  setQuery: (update: (q: Q) => Q) => void,
+  total: number,
+  showTotal: (n: number) => string,
+) {
+  return {
+    current: query.page,
+    pageSize: query.pageSize,
+    total,
+    showSizeChanger: true,
+    pageSizeOptions: [20, 50, 100],
+    showTotal,
+    onChange: (page: number, pageSize: number) => setQuery((q) => ({ ...q, page: pageSize !== q.pageSize ? 1 : page, pageSize })),
+  };
+}

@@ -11,7 +11,7 @@ import { useBusy } from '../../app/feedback';
 import { formatTime, shanghaiIso } from '../../format';
 import { PageHeader } from '../../components/PageHeader';
 import { JsonDiff } from './JsonDiff';
-import { usePagedList } from '../../components/usePagedList';
+import { tablePagination, usePagedList } from '../../components/usePagedList';
 
 interface Filters {
   actor?: string;
@@ -116,15 +116,7 @@ export default function AuditPage() {
           expandedRowRender: (r) => <JsonDiff before={r.before} after={r.after} />,
           rowExpandable: (r) => r.before != null || r.after != null,
         }}
-        pagination={{
-          current: query.page,
-          pageSize: query.pageSize,
-          total: data.total,
-          showSizeChanger: true,
-          pageSizeOptions: [20, 50, 100],
-          showTotal: (n) => t('common.total', { n }),
-          onChange: (page, pageSize) => setQuery((q) => ({ ...q, page: pageSize !== q.pageSize ? 1 : page, pageSize })),
-        }}
+        pagination={tablePagination(query, setQuery, data.total, (n) => t('common.total', { n }))}
         columns={[
           { title: t('audit.at'), dataIndex: 'at', width: 170, render: (v: string) => <span className="za-mono">{formatTime(v, lang)}</span> },
           {

@@ -14,7 +14,8 @@ import type { RemoteOption } from '../../components/RemoteMultiSelect';
 import { GridPicker } from '../geo/GridPicker';
 import { orgSelectTree, useOrgs } from './org-tree';
 import { passwordRules, PHONE_PATTERN, USERNAME_PATTERN } from '../../app/rules';
-import { usePagedList } from '../../components/usePagedList';
+import { tablePagination, usePagedList } from '../../components/usePagedList';
+import { NewPasswordFields } from '../../app/NewPasswordFields';
 
 const ROLE_COLORS: Record<string, string> = {
   admin: 'red',
@@ -226,15 +227,7 @@ export default function UsersPage() {
         rowKey="id"
         loading={loading}
         dataSource={data.items}
-        pagination={{
-          current: query.page,
-          pageSize: query.pageSize,
-          total: data.total,
-          showSizeChanger: true,
-          pageSizeOptions: [20, 50, 100],
-          showTotal: (n) => t('common.total', { n }),
-          onChange: (page, pageSize) => setQuery((q) => ({ ...q, page: pageSize !== q.pageSize ? 1 : page, pageSize })),
-        }}
+        pagination={tablePagination(query, setQuery, data.total, (n) => t('common.total', { n }))}
         columns={[
           {
             title: t('users.username'),
@@ -395,27 +388,7 @@ export default function UsersPage() {
         forceRender
       >
         <Form form={resetForm} layout="vertical" requiredMark={false}>
-          <Form.Item
-            name="newPassword"
-            label={t('pwd.new')}
-            extra={t('pwd.rule')}
-            rules={passwordRules(t)}
-          >
-            <Input.Password autoComplete="new-password" />
-          </Form.Item>
-          <Form.Item
-            name="confirm"
-            label={t('pwd.confirm')}
-            dependencies={['newPassword']}
-            rules={[
-              { required: true, message: t('common.required') },
-              ({ getFieldValue }) => ({
-                validator: (_, v) => (!v || v === getFieldValue('newPassword') ? Promise.resolve() : Promise.reject(new Error(t('pwd.mismatch')))),
-              }),
-            ]}
-          >
-            <Input.Password autoComplete="new-password" />
-          </Form.Item>
+          <NewPasswordFields />
         </Form>
       </Modal>
     </div>

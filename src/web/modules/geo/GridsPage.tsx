@@ -13,7 +13,7 @@ import { applyFieldErrors, useBusy, useShowError } from '../../app/feedback';
 import { PageHeader } from '../../components/PageHeader';
 import { useOrgs } from '../core/org-tree';
 import { UserPicker } from '../core/UserPicker';
-import { usePagedList } from '../../components/usePagedList';
+import { tablePagination, usePagedList } from '../../components/usePagedList';
 
 const GridMiniMap = lazy(() => import('./GridMiniMap'));
 
@@ -142,15 +142,7 @@ export default function GridsPage() {
         bordered
         loading={loading}
         dataSource={data.items}
-        pagination={{
-          current: query.page,
-          pageSize: query.pageSize,
-          total: data.total,
-          showSizeChanger: true,
-          pageSizeOptions: [20, 50, 100],
-          showTotal: (n) => t('common.total', { n }),
-          onChange: (page, pageSize) => setQuery((q) => ({ ...q, page: pageSize !== q.pageSize ? 1 : page, pageSize })),
-        }}
+        pagination={tablePagination(query, setQuery, data.total, (n) => t('common.total', { n }))}
         onRow={(r) => ({ onDoubleClick: () => openGrid(r.id) })}
         columns={[
           { title: t('grid.code'), dataIndex: 'code', width: 160, render: (v: string) => <Typography.Text code>{v}</Typography.Text> },
