@@ -422,7 +422,11 @@ export class AddressMatcher {
 
   // -------------------------------------------------------------------------------------------
 
-  match(query: string, opts?: { limit?: number }): MatchResult {
+  /**
+   * `visible` limits the answer to the records a caller may see; it is applied while ranking,
+   * so records outside it neither take the top places nor lower the confidence.
+   */
+  match(query: string, opts?: { limit?: number; visible?: (record: AddressRecord) => boolean }): MatchResult {
     const limit = Math.max(0, Math.floor(opts?.limit ?? 5));
     const q = typeof query === 'string' ? query : String(query ?? '');
     const normalized = normalizeAddressText(q.length > MAX_QUERY_CHARS * 4 ? q.slice(0, MAX_QUERY_CHARS * 4) : q);
@@ -453,7 +457,9 @@ export class AddressMatcher {
       }
       if (best) places.push({ node, ...best });
     }
-    places.sort((a, b) => b.rank - a.rank || a.node.order - b.node.order);
+    const visible = opts?.visible;
+    const candidates = visible ? places.filter((p) => visible(p.node.rec)) : places;
+    candidates.sort((a, b) => b.rank - a.rank || a.node.order - b.node.order);
 
     // descend to building / unit / room from the best places
     const finals = new Map<Node, Scored>();
@@ -461,7 +467,7 @@ export class AddressMatcher {
       const prev = finals.get(s.node);
       if (!prev || s.rank > prev.rank) finals.set(s.node, s);
     };
-    const top = places.slice(0, 8);
+    const top = candidates.slice(0, 8);
     const cutoff = top.length > 0 ? top[0].score * 0.3 : 0;
     for (const p of top) {
       if (p.score < cutoff) continue;
@@ -494,7 +500,9 @@ export class AddressMatcher {
       }
     }
     // on a tie, the place containing the other: "长安" is 长安镇 before its 长安社区
-    const ranked = [...finals.values()].sort((a, b) => b.rank - a.rank || a.node.lv - b.node.lv || a.node.order - b.node.order);
+    const ranked = [...finals.values()]
+      .filter((f) => !visible || visible(f.node.rec))
+      .sort((a, b) => b.rank - a.rank || a.node.lv - b.node.lv || a.node.order - b.node.order);
     if (ranked.length === 0) return empty;
 
     // ambiguity: confidence drops when an unrelated candidate scores close

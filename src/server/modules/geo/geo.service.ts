@@ -304,15 +304,14 @@ export function createGeoService(db: Db, jobs: Jobs) {
     async matchAddress(ctx: ActorContext, q: string, limit: number) {
       requirePermission(ctx.actor, 'address.read');
       const c = await indexes();
-      // Records in grids outside the caller's scope are left out; the next candidate moves up.
+      // Records in grids outside the caller's scope take no part in the ranking.
       const visible = (r: AddressRecord) => !r.gridId || (c.gridPaths.get(r.gridId) ?? '').startsWith(ctx.actor.scopePath);
-      const res = c.matcher.match(q, { limit: limit + 10 });
-      const ranked = [res.best, ...res.alternatives].filter((m): m is NonNullable<typeof m> => !!m && visible(m.record));
+      const res = c.matcher.match(q, { limit, visible });
       return {
         query: res.query,
         normalized: res.normalized,
-        best: ranked[0] ? presentMatch(c, ranked[0]) : null,
-        alternatives: ranked.slice(1, limit + 1).map((m) => presentMatch(c, m)),
+        best: res.best ? presentMatch(c, res.best) : null,
+        alternatives: res.alternatives.map((m) => presentMatch(c, m)),
       };
     },
 
