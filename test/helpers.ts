@@ -23,7 +23,8 @@ export async function testDatabase(): Promise<DatabaseHandle<Database>> {
 
 /** A Zhian instance (not listening) on the test database. */
 export async function testZhian(extra: Record<string, string> = {}): Promise<Zhian> {
-  return buildZhian(testConfig(extra), { logger: false, handle: await testDatabase(), seed: false });
+  // Timers are ticked by hand in tests (z.timers.tick(at)), so nothing fires behind a test's back.
+  return buildZhian(testConfig(extra), { logger: false, handle: await testDatabase(), seed: false, timers: false });
 }
 
 export const uid = () => crypto.randomBytes(4).toString('hex');
@@ -152,6 +153,19 @@ export async function login(z: Zhian, username: string, password = PASSWORD): Pr
     post: (url, body) => raw({ method: 'POST', url, body: body ?? {} }),
     patch: (url, body) => raw({ method: 'PATCH', url, body: body ?? {} }),
   };
+}
+
+/** A user of the tenant with the given roles, in the given organisation (default: the district). */
+export async function addUser(z: Zhian, t: Tenant, name: string, roles: string[], orgId = t.districtId, scopeOrgId = orgId) {
+  return z.services.core.createUser(systemContext(), {
+    username: `${name}-${t.suffix}`,
+    displayName: `${name}${t.suffix.slice(0, 2)}`,
+    phone: '13700007777',
+    orgId,
+    roles: roles as never,
+    password: PASSWORD,
+    scopeOrgId,
+  });
 }
 
 /** Number of audit rows about a target; for "nothing was written" checks. */

@@ -31,6 +31,15 @@ const ConfigSchema = z.object({
   /** Largest JSON body in bytes; file uploads have their own limit. */
   BODY_LIMIT_BYTES: z.coerce.number().int().min(1024).default(1024 * 1024),
   UPLOAD_LIMIT_BYTES: z.coerce.number().int().min(1024).default(50 * 1024 * 1024),
+  /** Largest photo attached to a report. */
+  PHOTO_LIMIT_BYTES: z.coerce.number().int().min(1024).default(15 * 1024 * 1024),
+  /** Public (no account) report submissions and photo uploads per IP and minute. */
+  PUBLIC_REPORTS_PER_MINUTE: z.coerce.number().int().min(1).max(10_000).default(10),
+  PUBLIC_UPLOADS_PER_MINUTE: z.coerce.number().int().min(1).max(10_000).default(60),
+  /** Classifications below this confidence go to the manual triage queue. */
+  REPORT_TRIAGE_THRESHOLD: z.coerce.number().min(0).max(1).optional(),
+  /** Poll interval of the durable timers (deadline warnings and escalations). */
+  TIMER_INTERVAL_MS: z.coerce.number().int().min(50).max(60_000).default(1000),
   /** Raster tile URL template for the console map; empty = offline map of our own layers. */
   MAP_TILE_URL: z.string().url().optional().or(z.literal('').transform(() => undefined)),
   MAP_TILE_COORD_SYSTEM: z.enum(['wgs84', 'gcj02']).default('wgs84'),

@@ -8,18 +8,31 @@ import { openDatabase, ping, type DatabaseHandle } from './platform/db/database.
 import { migrate } from './platform/db/migrate.js';
 import { createApp, actorContextOf, type App } from './platform/http/app.js';
 import { createJobs } from './platform/jobs/jobs.js';
+import { registerFileRoutes } from './platform/files/files.routes.js';
 import { createAuthService, createCoreService, deleteExpiredSessions, registerCoreRoutes } from './modules/core/index.js';
 import { createGeoService, registerGeoRoutes } from './modules/geo/index.js';
 import { seedDemo } from './modules/demo/index.js';
+import { createReportsService, createReportSettings, ensureReportDefaults, registerReportRoutes } from './modules/reports/index.js';
+import { createReportClassifier, DEFAULT_TRIAGE_THRESHOLD } from './modules/reports/classifier/index.js';
+import { DEPT_TYPE_NAMES, type DeptType } from './modules/core/index.js';
+import { createEventBus, createInbox } from './platform/events/events.js';
+import { registerEventRoutes } from './platform/events/events.routes.js';
+import { createOpen311Port } from './modules/reports/reports.open311.js';
+import { registerOpen311Routes } from './modules/reports/open311/open311.routes.js';
+import { createTimerRunner, pendingTimers, scheduleTimer, type TimerRow, type TimerRunner } from './platform/jobs/timers.js';
+import { deleteUnattachedFiles } from './platform/files/files.js';
 
 export const ROOT_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 export const MIGRATIONS_DIR = path.join(ROOT_DIR, 'migrations');
 export const WEB_ROOT = path.join(ROOT_DIR, 'dist/web');
+/** Advisory lock key of start-up work that must happen once across instances. */
+const SEED_TIMERS_LOCK = 7_310_002;
 
 export interface Zhian {
   app: App;
   handle: DatabaseHandle<Database>;
   services: ReturnType<typeof createServices>;
+  timers: TimerRunner;
   close(): Promise<void>;
 }
 
@@ -34,7 +47,39 @@ export function createServices(handle: DatabaseHandle<Database>, config: Config)
     (userId) => geo.gridIdsOf(userId),
   );
   const core = createCoreService(db, geo.gridLinks);
-  return { db, jobs, geo, auth, core };
+  const reports = createReportsService({
+    db,
+    geo,
+    classifier: classifier(),
+    options: { triageThreshold: config.REPORT_TRIAGE_THRESHOLD ?? DEFAULT_TRIAGE_THRESHOLD, duplicateMetres: 250, duplicateHours: 72, maxReopens: 2 },
+    deptTypeLabel: (t) => DEPT_TYPE_NAMES[t as DeptType] ?? t,
+  });
+  const reportSettings = createReportSettings(db, reports.invalidateSettings);
+  const inbox = createInbox(db);
+  return { db, jobs, geo, auth, core, reports, reportSettings, inbox };
+}
+
+let trainedClassifier: ReturnType<typeof createReportClassifier> | null = null;
+/** The text classifier, trained once per process on the labelled reports (a few hundred ms). */
+function classifier() {
+  trainedClassifier ??= createReportClassifier();
+  return trainedClassifier;
+}
+
+const FILE_CLEANUP = 'files.cleanup';
+const FILE_CLEANUP_SUBJECT = '00000000-0000-0000-0000-00000000f11e';
+
+/** The kinds of durable timers and what each does when due. */
+function timerHandlers(s: ReturnType<typeof createServices>) {
+  return {
+    ...s.reports.timerHandlers,
+    // Photos uploaded but never attached to a report are removed after a day; then again in an hour.
+    [FILE_CLEANUP]: async (tx: Parameters<typeof deleteUnattachedFiles>[0], t: TimerRow) => {
+      await deleteUnattachedFiles(tx, new Date(Date.now() - 24 * 3600_000));
+      const next = Math.max(t.dueAt.getTime(), Date.now()) + 3600_000;
+      await scheduleTimer(tx, { kind: FILE_CLEANUP, subjectId: FILE_CLEANUP_SUBJECT, dueAt: new Date(next) });
+    },
+  };
 }
 
 export function createLogger(config: Config): Logger {
@@ -45,7 +90,10 @@ export function createLogger(config: Config): Logger {
  * Opens the database, migrates, seeds the demo district when enabled, and builds the HTTP
  * app with every module's routes — without listening.
  */
-export async function buildZhian(config: Config, opts: { logger?: Logger | false; handle?: DatabaseHandle<Database>; seed?: boolean } = {}): Promise<Zhian> {
+export async function buildZhian(
+  config: Config,
+  opts: { logger?: Logger | false; handle?: DatabaseHandle<Database>; seed?: boolean; /** Run the timer poller (tests tick by hand). */ timers?: boolean } = {},
+): Promise<Zhian> {
   const logger = opts.logger === undefined ? createLogger(config) : opts.logger;
   const handle =
     opts.handle ?? (await openDatabase<Database>({ databaseUrl: config.DATABASE_URL, dataDir: config.dataDir, poolSize: config.DATABASE_POOL_SIZE }));
@@ -55,6 +103,12 @@ export async function buildZhian(config: Config, opts: { logger?: Logger | false
     const seeded = await seedDemo(handle, { scale: config.ZHIAN_DEMO_SCALE, log: logger ? (m) => logger.info(m) : undefined });
     if (seeded && logger) logger.info(seeded, 'demo district seeded');
   }
+  await ensureReportDefaults(handle.db);
+  await handle.withExclusiveLock(SEED_TIMERS_LOCK, async () => {
+    if (!(await pendingTimers(handle.db, FILE_CLEANUP_SUBJECT)).length) {
+      await scheduleTimer(handle.db, { kind: FILE_CLEANUP, subjectId: FILE_CLEANUP_SUBJECT, dueAt: new Date(Date.now() + 3600_000) });
+    }
+  });
   const services = createServices(handle, config);
   await services.jobs.failOrphans();
   await deleteExpiredSessions(handle.db);
@@ -68,14 +122,28 @@ export async function buildZhian(config: Config, opts: { logger?: Logger | false
   });
   registerCoreRoutes(app, { auth: services.auth, core: services.core, cookieSecure: config.COOKIE_SECURE });
   registerGeoRoutes(app, { geo: services.geo, uploadLimit: config.UPLOAD_LIMIT_BYTES });
+  await registerFileRoutes(app, { db: handle.db, maxBytes: config.PHOTO_LIMIT_BYTES, publicUploadsPerMinute: config.PUBLIC_UPLOADS_PER_MINUTE });
+  await registerReportRoutes(app, { reports: services.reports, settings: services.reportSettings, geo: services.geo, publicReportsPerMinute: config.PUBLIC_REPORTS_PER_MINUTE });
+  await registerOpen311Routes(app, { port: createOpen311Port(handle.db, services.reports, { baseUrl: '' }), contact: '智安事件中枢' });
+  const bus = createEventBus(handle);
+  await bus.start();
+  registerEventRoutes(app, { bus, inbox: services.inbox });
   registerPlatformRoutes(app, services, config);
   await app.ready();
+  const timers = createTimerRunner(handle.db, timerHandlers(services), {
+    intervalMs: config.TIMER_INTERVAL_MS,
+    onError: (err, t) => logger && logger.error({ err, timer: t.id, kind: t.kind }, 'timer failed'),
+  });
+  if (opts.timers ?? true) timers.start();
   return {
     app,
     handle,
     services,
+    timers,
     async close() {
+      await timers.stop();
       await app.close();
+      await bus.stop();
       await handle.close();
     },
   };

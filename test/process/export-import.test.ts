@@ -333,6 +333,7 @@ describe('importDatabase reads every line of the file, every time, and refuses b
         db,
         kind: 'postgres' as const,
         execScript: async (script: string) => void (await pool.query(script)),
+        listen: async () => async () => undefined,
         withExclusiveLock: <R>(_key: number, fn: () => Promise<R>) => fn(),
         close: async () => {
           // Ends the connections, also one held by a hung import.

@@ -14,18 +14,44 @@ export const PERMISSIONS = [
   'address.write',
   'audit.read',
   'personal.read',
+  'report.read',
+  'report.create',
+  'report.triage',
+  'report.dispatch',
+  'report.handle',
+  'report.verify',
+  'report.close',
+  'report.supervise',
+  'report.approve',
+  'report.configure',
+  'webhook.write',
 ] as const;
 export type Permission = (typeof PERMISSIONS)[number];
 
 /** What each role may do; the data scope (org subtree, grids) limits where. */
 export const ROLE_PERMISSIONS: Record<Role, readonly Permission[]> = {
   admin: PERMISSIONS,
-  command_center: ['org.read', 'user.read', 'grid.read', 'address.read', 'address.write', 'personal.read'],
-  dept_staff: ['org.read', 'grid.read', 'address.read'],
-  grid_worker: ['grid.read', 'address.read'],
-  community_staff: ['org.read', 'user.read', 'grid.read', 'grid.write', 'address.read', 'address.write', 'personal.read'],
-  auditor: ['org.read', 'user.read', 'grid.read', 'address.read', 'audit.read'],
-  viewer: ['org.read', 'grid.read', 'address.read'],
+  command_center: [
+    'org.read',
+    'user.read',
+    'grid.read',
+    'address.read',
+    'address.write',
+    'personal.read',
+    'report.read',
+    'report.create',
+    'report.triage',
+    'report.dispatch',
+    'report.verify',
+    'report.close',
+    'report.supervise',
+    'report.approve',
+  ],
+  dept_staff: ['org.read', 'grid.read', 'address.read', 'report.read', 'report.create', 'report.handle'],
+  grid_worker: ['grid.read', 'address.read', 'report.read', 'report.create', 'report.handle', 'report.verify'],
+  community_staff: ['org.read', 'user.read', 'grid.read', 'grid.write', 'address.read', 'address.write', 'personal.read', 'report.read', 'report.create', 'report.verify'],
+  auditor: ['org.read', 'user.read', 'grid.read', 'address.read', 'audit.read', 'report.read'],
+  viewer: ['org.read', 'grid.read', 'address.read', 'report.read'],
 };
 
 export const ROLE_LABELS: Record<Role, string> = {

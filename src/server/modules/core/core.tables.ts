@@ -12,6 +12,8 @@ export interface OrgsTable {
   code: string;
   name: string;
   path: string;
+  /** Receives escalations of overdue cases (0003). */
+  head_user_id: ColumnType<string | null, string | null | undefined, string | null>;
   created_at: CreatedAt;
   updated_at: UpdatedAt;
 }

@@ -49,3 +49,24 @@ export interface UserSeed {
   /** Grids the user is limited to (grid workers); empty = no grid restriction beyond the org scope. */
   gridIds: string[];
 }
+
+/** Chinese names of the department types, for server-made texts (routing explanations). */
+export const DEPT_TYPE_NAMES: Record<DeptType, string> = {
+  public_security: '公安',
+  procuratorate: '检察院',
+  court: '法院',
+  finance: '财政',
+  urban_management: '城管',
+  transport: '交通运输',
+  housing: '住建',
+  ecology_environment: '生态环境',
+  market_regulation: '市场监管',
+  civil_affairs: '民政',
+  water_resources: '水利',
+  fire_rescue: '消防救援',
+  emergency_management: '应急管理',
+  justice: '司法行政',
+  health: '卫生健康',
+  education: '教育',
+  community: '社区办公室',
+};

@@ -300,6 +300,37 @@ export function createGeoService(db: Db, jobs: Jobs) {
       };
     },
 
+    /**
+     * Where a point lies — grid, community, street and the grid's workers — for the intake of
+     * reports, which residents make without an account. Null when no grid covers the point.
+     */
+    async placeOfPoint(lng: number, lat: number): Promise<Place | null> {
+      const c = await indexes();
+      const id = c.gridIndex.locate(lng, lat);
+      if (!id) return null;
+      const g = await repo.findGrid(db, id);
+      if (!g) return null;
+      const workers = await workersFor(db, [id]);
+      return {
+        gridId: g.id,
+        gridName: g.name,
+        communityOrgId: g.community_org_id,
+        communityName: g.community_name,
+        communityPath: g.community_path,
+        streetOrgId: g.street_id,
+        streetName: g.street_name,
+        workers: workers.get(id) ?? [],
+      };
+    },
+
+    /** Free text → the best address inside an organisation subtree (intake; no permission check). */
+    async resolveAddress(q: string, scopePath: string) {
+      const c = await indexes();
+      const visible = (r: AddressRecord) => !r.gridId || (c.gridPaths.get(r.gridId) ?? '').startsWith(scopePath);
+      const res = c.matcher.match(q, { limit: 5, visible });
+      return res.best ? { best: presentMatch(c, res.best), alternatives: res.alternatives.map((m) => presentMatch(c, m)) } : null;
+    },
+
     /** Free text → best address record with confidence, and the alternatives. */
     async matchAddress(ctx: ActorContext, q: string, limit: number) {
       requirePermission(ctx.actor, 'address.read');
@@ -493,3 +524,15 @@ function presentAddress(a: NonNullable<Awaited<ReturnType<typeof repo.findAddres
 }
 
 export type GeoService = ReturnType<typeof createGeoService>;
+
+/** The grid, community and street of a point. */
+export interface Place {
+  gridId: string;
+  gridName: string;
+  communityOrgId: string;
+  communityName: string;
+  communityPath: string;
+  streetOrgId: string | null;
+  streetName: string | null;
+  workers: { id: string; displayName: string }[];
+}

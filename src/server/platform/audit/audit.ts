@@ -20,7 +20,23 @@ export type AuditAction =
   | 'address.imported'
   | 'address.created'
   | 'demo.seeded'
-  | 'data.imported';
+  | 'data.imported'
+  | 'report.created'
+  | 'report.transitioned'
+  | 'report.extension_requested'
+  | 'report.extension_decided'
+  | 'report.rated'
+  | 'report.contact_read'
+  | 'report.warned'
+  | 'report.escalated'
+  | 'category.created'
+  | 'category.updated'
+  | 'routing_rule.created'
+  | 'routing_rule.deleted'
+  | 'calendar.updated'
+  | 'open311_key.created'
+  | 'webhook.created'
+  | 'webhook.updated';
 
 export interface AuditEntry {
   action: AuditAction;

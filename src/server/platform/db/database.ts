@@ -15,6 +15,11 @@ export interface DatabaseHandle<T> {
   execScript(script: string): Promise<void>;
   /** Runs fn while holding a cluster-wide lock (advisory lock on PostgreSQL). */
   withExclusiveLock<R>(key: number, fn: () => Promise<R>): Promise<R>;
+  /**
+   * Receives NOTIFY payloads of a channel (sent with pg_notify, delivered on commit) — from
+   * every instance on PostgreSQL, from this process on PGlite. Returns the unsubscriber.
+   */
+  listen(channel: string, onPayload: (payload: string) => void): Promise<() => Promise<void>>;
   close(): Promise<void>;
 }
 
@@ -72,6 +77,28 @@ async function openPostgres<T>(url: string, poolSize: number): Promise<DatabaseH
         await client.end().catch(() => undefined);
       }
     },
+    async listen(channel, onPayload) {
+      let client: pg.Client | null = null;
+      let closed = false;
+      // A dedicated connection; reconnects after a drop so live updates resume.
+      const connect = async (): Promise<void> => {
+        const c = new pg.Client({ connectionString: url });
+        c.on('notification', (n) => n.channel === channel && onPayload(n.payload ?? ''));
+        c.on('error', () => {
+          if (closed) return;
+          client = null;
+          setTimeout(() => void connect().catch(() => undefined), 1000).unref();
+        });
+        await c.connect();
+        await c.query(`listen ${pg.escapeIdentifier(channel)}`);
+        client = c;
+      };
+      await connect();
+      return async () => {
+        closed = true;
+        await client?.end().catch(() => undefined);
+      };
+    },
     async close() {
       await db.destroy();
     },
@@ -109,6 +136,13 @@ async function openPGlite<T>(dataDir: string): Promise<DatabaseHandle<T>> {
     // One process owns a PGlite data directory, so the lease of the single connection suffices.
     async withExclusiveLock(_key, fn) {
       return fn();
+    },
+    async listen(channel, onPayload) {
+      // Under the driver's lease, so LISTEN never lands inside another caller's transaction.
+      const unsubscribe = await db.connection().execute(() => pglite.listen(channel, onPayload));
+      return async () => {
+        await db.connection().execute(() => unsubscribe());
+      };
     },
     async close() {
       await db.destroy();
