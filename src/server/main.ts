@@ -184,15 +184,16 @@ function registerPlatformRoutes(app: App, s: ReturnType<typeof createServices>, 
       };
     },
   );
-  app.get('/api/v1/map/config', { schema: { tags: ['stats'], summary: '地图配置 Map configuration' } }, async (req) => {
-    const bounds = (await s.geo.extent(actorContextOf(req))) ?? [120.45, 30.3, 120.85, 30.55];
-    return {
-      tileUrl: config.MAP_TILE_URL ?? null,
-      tileCoordSystem: config.MAP_TILE_COORD_SYSTEM,
-      center: [(bounds[0] + bounds[2]) / 2, (bounds[1] + bounds[3]) / 2],
-      zoom: 10.5,
-      bounds,
-    };
+  const mapConfig = (bounds: [number, number, number, number] | null) => {
+    const b = bounds ?? [120.45, 30.3, 120.85, 30.55];
+    return { tileUrl: config.MAP_TILE_URL ?? null, tileCoordSystem: config.MAP_TILE_COORD_SYSTEM, center: [(b[0] + b[2]) / 2, (b[1] + b[3]) / 2], zoom: 10.5, bounds: b };
+  };
+  app.get('/api/v1/map/config', { schema: { tags: ['stats'], summary: '地图配置 Map configuration' } }, async (req) => mapConfig(await s.geo.extent(actorContextOf(req))));
+  // Residents place a pin without an account: the extent and the grid outlines are public.
+  app.get('/api/v1/public/map-config', { schema: { tags: ['public'], summary: '地图配置（群众端）', security: [] } }, async () => mapConfig(await s.geo.publicExtent()));
+  app.get('/api/v1/public/grids.geojson', { schema: { tags: ['public'], summary: '网格轮廓（群众端）', security: [] } }, async (_req, reply) => {
+    reply.type('application/geo+json').header('cache-control', 'public, max-age=300');
+    return s.geo.publicGridFeatures();
   });
 }
 

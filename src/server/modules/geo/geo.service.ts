@@ -230,6 +230,27 @@ export function createGeoService(db: Db, jobs: Jobs) {
       };
     },
 
+    /**
+     * The grid map for residents placing a pin (no account): outlines with grid and community
+     * names only. Optionally limited to a subtree (one district of a shared database).
+     */
+    async publicGridFeatures(pathPrefix = '/') {
+      const rows = await repo.listGridsWithGeometry(db, { pathPrefix, gridIds: null });
+      return {
+        type: 'FeatureCollection' as const,
+        features: rows.map((g) => ({
+          type: 'Feature' as const,
+          id: g.id,
+          properties: { name: g.name, community: g.community_name, street: g.street_name },
+          geometry: g.geometry as GridGeometry,
+        })),
+      };
+    },
+
+    async publicExtent(pathPrefix = '/') {
+      return repo.gridExtent(db, pathPrefix);
+    },
+
     /** Creates or updates grids by code from a GeoJSON FeatureCollection; all or nothing. */
     async importGrids(ctx: ActorContext, features: GridFeatureInput[]) {
       requirePermission(ctx.actor, 'grid.write');

@@ -358,3 +358,36 @@ describe('classification, settings', () => {
     expect(cal.find((y: { year: number }) => y.year === 2026).workdays).toContain('2026-02-14');
   });
 });
+
+describe('statistics', () => {
+  it('counts the district’s cases by department, category and day, with rates, and exports xlsx', async () => {
+    const all = (await admin.get('/api/v1/reports?pageSize=200')).json();
+    const from = new Date(Date.now() - HOUR).toISOString();
+    const to = new Date(Date.now() + HOUR).toISOString();
+    const byDept = await admin.get(`/api/v1/reports/stats?from=${from}&to=${to}&groupBy=dept`);
+    expect(byDept.statusCode, byDept.body).toBe(200);
+    const s = byDept.json();
+    expect(s.totals.total).toBe(all.total);
+    expect(s.rows.reduce((a: number, r: { total: number }) => a + r.total, 0)).toBe(all.total);
+    const closed = all.items.filter((r: { status: string }) => r.status === 'closed').length;
+    expect(s.totals.closed).toBe(closed);
+    expect(s.totals.satisfied).toBeGreaterThanOrEqual(1);
+    expect(s.totals.satisfactionRate).toBeGreaterThan(0);
+    expect(s.totals.onTimeRate).toBeGreaterThan(0);
+    expect(s.stages.find((x: { stage: string }) => x.stage === 'handle').n).toBeGreaterThanOrEqual(2);
+    const dept = s.rows.find((r: { key: string }) => r.key === t.departmentId);
+    expect(dept.name).toContain('测试城管');
+    const byCat = (await admin.get(`/api/v1/reports/stats?from=${from}&to=${to}&groupBy=category`)).json();
+    expect(byCat.rows.find((r: { key: string }) => r.key === '0101').total).toBeGreaterThanOrEqual(3);
+    const byDay = (await admin.get(`/api/v1/reports/stats?from=${from}&to=${to}&groupBy=day`)).json();
+    expect(byDay.rows.reduce((a: number, r: { total: number }) => a + r.total, 0)).toBe(all.total);
+    const xlsx = await admin.get(`/api/v1/reports/stats.xlsx?from=${from}&to=${to}&groupBy=category`);
+    expect(xlsx.statusCode).toBe(200);
+    expect(xlsx.rawPayload.subarray(0, 2).toString()).toBe('PK');
+    expect((await admin.get(`/api/v1/reports/stats?from=${to}&to=${from}`)).statusCode).toBe(400);
+    // Another district sees none of these.
+    const other = await createTenant(z);
+    const outsider = await login(z, other.admin);
+    expect((await outsider.get(`/api/v1/reports/stats?from=${from}&to=${to}`)).json().totals.total).toBe(0);
+  });
+});

@@ -478,3 +478,79 @@ export async function isReportPhoto(db: DbOrTx, fileId: string): Promise<boolean
   const r = await db.selectFrom('report_photos').select('file_id').where('file_id', '=', fileId).executeTakeFirst();
   return !!r;
 }
+
+// ---------------------------------------------------------------- statistics
+
+export const STATS_GROUPS = ['dept', 'grid', 'category', 'street', 'day'] as const;
+export type StatsGroup = (typeof STATS_GROUPS)[number];
+
+const GROUP_KEY: Record<StatsGroup, { key: string; name: string }> = {
+  dept: { key: 'r.dept_org_id::text', name: "coalesce(d.name, '未分派')" },
+  grid: { key: 'r.grid_id::text', name: "coalesce(g.name, '无网格')" },
+  category: { key: 'r.category_code', name: "coalesce(c.name, '未分类')" },
+  street: { key: 'r.street_org_id::text', name: "coalesce(st.name, '未知')" },
+  day: { key: "to_char(r.created_at at time zone 'Asia/Shanghai', 'YYYY-MM-DD')", name: "to_char(r.created_at at time zone 'Asia/Shanghai', 'YYYY-MM-DD')" },
+};
+
+function statsBase(db: DbOrTx, scope: ReportScope, period: { from: Date; to: Date }) {
+  return applyScope(
+    db
+      .selectFrom('reports as r')
+      .leftJoin('orgs as d', 'd.id', 'r.dept_org_id')
+      .leftJoin('grids as g', 'g.id', 'r.grid_id')
+      .leftJoin('report_categories as c', 'c.code', 'r.category_code')
+      .leftJoin('orgs as st', 'st.id', 'r.street_org_id')
+      .where('r.created_at', '>=', period.from)
+      .where('r.created_at', '<', period.to),
+    scope,
+  );
+}
+
+/**
+ * Counts, resolution, on-time, time to close and satisfaction of the cases reported in a
+ * period, per group (department, grid, category, street or day) — one pass over the cases
+ * and one over their stages.
+ */
+export async function reportStats(db: DbOrTx, scope: ReportScope, p: { from: Date; to: Date; groupBy: StatsGroup }) {
+  const g = GROUP_KEY[p.groupBy];
+  const key = sql.raw(g.key);
+  const name = sql.raw(g.name);
+  const rows = await statsBase(db, scope, p)
+    .select([
+      sql<string | null>`${key}`.as('key'),
+      sql<string>`${name}`.as('name'),
+      sql<number>`count(*)`.as('total'),
+      sql<number>`count(*) filter (where r.status not in ('closed', 'voided'))`.as('open'),
+      sql<number>`count(*) filter (where r.status = 'closed')`.as('closed'),
+      sql<number>`count(*) filter (where r.status = 'voided')`.as('voided'),
+      sql<number>`count(*) filter (where r.overdue)`.as('overdue'),
+      sql<number | null>`avg(extract(epoch from (r.closed_at - r.created_at)) / 60) filter (where r.status = 'closed')`.as('avg_close_minutes'),
+      sql<number>`count(*) filter (where r.rating = 'satisfied')`.as('satisfied'),
+      sql<number>`count(*) filter (where r.rating = 'basically_satisfied')`.as('basically_satisfied'),
+      sql<number>`count(*) filter (where r.rating = 'dissatisfied')`.as('dissatisfied'),
+    ])
+    .groupBy([sql`${key}`, sql`${name}`])
+    .orderBy(sql`count(*)`, 'desc')
+    .limit(1000)
+    .execute();
+  const onTime = await statsBase(db, scope, p)
+    .innerJoin('report_stages as s', 's.report_id', 'r.id')
+    .where('s.finished_at', 'is not', null)
+    .where('s.on_time', 'is not', null)
+    .select([sql<string | null>`${key}`.as('key'), sql<number>`count(*)`.as('n'), sql<number>`count(*) filter (where s.on_time)`.as('on_time')])
+    .groupBy(sql`${key}`)
+    .execute();
+  const stages = await statsBase(db, scope, p)
+    .innerJoin('report_stages as s', 's.report_id', 'r.id')
+    .where('s.finished_at', 'is not', null)
+    .select([
+      's.stage',
+      sql<number>`count(*)`.as('n'),
+      sql<number>`avg(extract(epoch from (s.finished_at - s.started_at)) / 60)`.as('avg_minutes'),
+      sql<number>`count(*) filter (where s.on_time)`.as('on_time'),
+      sql<number>`count(*) filter (where s.on_time is not null)`.as('timed'),
+    ])
+    .groupBy('s.stage')
+    .execute();
+  return { rows, onTime, stages };
+}

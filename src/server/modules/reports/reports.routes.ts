@@ -9,13 +9,49 @@ import * as S from './reports.schemas.js';
 import type { ReportsService } from './reports.service.js';
 import type { ReportSettings } from './reports.settings.js';
 import { STAGE_LABELS } from './reports.categories.js';
+import { STATS_GROUPS } from './reports.repository.js';
 
 const tags = (t: string) => ({ tags: [t] });
 const CHANNEL_LABELS: Record<string, string> = { resident: '群众上报', hotline: '热线', patrol: '巡查', api: '系统接入', open311: 'Open311' };
+const GROUP_LABELS: Record<string, string> = { dept: '部门', grid: '网格', category: '类别', street: '街道·镇', day: '日期' };
 const RATING_LABELS: Record<string, string> = { satisfied: '满意', basically_satisfied: '基本满意', dissatisfied: '不满意' };
 
 export async function registerReportRoutes(app: App, deps: { reports: ReportsService; settings: ReportSettings; geo: GeoService; publicReportsPerMinute: number }) {
   const { reports, settings } = deps;
+
+  const ZStatsQuery = z.object({
+    from: z.coerce.date().default(() => new Date(Date.now() - 30 * 24 * 3600_000)),
+    to: z.coerce.date().default(() => new Date()),
+    groupBy: z.enum(STATS_GROUPS).default('dept'),
+  });
+  app.get('/api/v1/reports/stats', { schema: { ...tags('reports'), summary: '统计分析 Statistics', querystring: ZStatsQuery, response: { 200: S.ZStats, ...errorResponses } } }, async (req) =>
+    reports.stats(actorContextOf(req), req.query),
+  );
+  app.get('/api/v1/reports/stats.xlsx', { schema: { ...tags('reports'), summary: '导出统计 xlsx', querystring: ZStatsQuery } }, async (req, reply) => {
+    const st = await reports.stats(actorContextOf(req), req.query);
+    const pct = (v: number | null) => (v === null ? '' : `${(v * 100).toFixed(1)}%`);
+    const hours = (m: number | null) => (m === null ? '' : (m / 60).toFixed(1));
+    const buf = await toXlsx(
+      '统计',
+      [
+        { header: GROUP_LABELS[st.groupBy], width: 24, value: (r) => r.name },
+        { header: '受理总数', value: (r) => r.total },
+        { header: '办理中', value: (r) => r.open },
+        { header: '已结案', value: (r) => r.closed },
+        { header: '作废', value: (r) => r.voided },
+        { header: '超时', value: (r) => r.overdue },
+        { header: '结案率', value: (r) => pct(r.resolutionRate) },
+        { header: '按时率', value: (r) => pct(r.onTimeRate) },
+        { header: '平均办结(小时)', value: (r) => hours(r.avgCloseMinutes) },
+        { header: '满意', value: (r) => r.satisfied },
+        { header: '基本满意', value: (r) => r.basicallySatisfied },
+        { header: '不满意', value: (r) => r.dissatisfied },
+        { header: '满意率', value: (r) => pct(r.satisfactionRate) },
+      ],
+      [...st.rows, st.totals],
+    );
+    return reply.type(XLSX_MIME).header('content-disposition', attachment('事件统计.xlsx')).send(buf);
+  });
 
   // ---------------------------------------------------------------- staff and systems
 

@@ -242,3 +242,28 @@ export const ZCalendarYear = z.object({ year: z.number().int(), holidays: z.arra
 export const ZYearParams = z.object({ year: z.coerce.number().int().min(2000).max(2100) });
 
 export const ZPendingExtension = z.object({ id: z.string(), reportId: z.string(), number: z.string(), stage: ZStage, minutes: z.number(), reason: z.string(), requestedBy: z.string().nullable(), createdAt: z.string() });
+
+const ZStatsRow = z.object({
+  key: z.string().nullable(),
+  name: z.string(),
+  total: z.number(),
+  open: z.number(),
+  closed: z.number(),
+  voided: z.number(),
+  overdue: z.number(),
+  resolutionRate: z.number().nullable(),
+  onTimeRate: z.number().nullable(),
+  avgCloseMinutes: z.number().nullable(),
+  satisfied: z.number(),
+  basicallySatisfied: z.number(),
+  dissatisfied: z.number(),
+  satisfactionRate: z.number().nullable(),
+});
+export const ZStats = z.object({
+  from: z.string(),
+  to: z.string(),
+  groupBy: z.string(),
+  totals: ZStatsRow,
+  rows: z.array(ZStatsRow),
+  stages: z.array(z.object({ stage: ZStage, label: z.string(), n: z.number(), avgMinutes: z.number().nullable(), onTimeRate: z.number().nullable() })),
+});

@@ -13,6 +13,7 @@ import { addMinutes, minutesBetween, OFFICIAL_CALENDAR_YEARS, WorkCalendar } fro
 import { DEFAULT_CATEGORIES, STAGES, STAGE_LABELS, type Priority, type Stage, type StageLimits } from './reports.categories.js';
 import * as repo from './reports.repository.js';
 import { routeReport, type RoutingStep } from './reports.routing.js';
+import { reportStatistics } from './reports.stats.js';
 import { ACTION_LABELS, STATUS_LABELS, STATUS_STAGE, actionsFrom, isOpen, permissionFor, planTransition, reasonRequired, type Action, type Status } from './reports.workflow.js';
 
 export interface Classification {
@@ -913,6 +914,10 @@ export function createReportsService(deps: { db: Db; geo: GeoService; classifier
     },
 
     // ------------------------------------------------------------ queues
+
+    async stats(ctx: ActorContext, q: { from: Date; to: Date; groupBy: repo.StatsGroup }) {
+      return reportStatistics(db, ctx, scopeOf(ctx), q);
+    },
 
     async pendingExtensions(ctx: ActorContext) {
       requirePermission(ctx.actor, 'report.approve');
