@@ -133,6 +133,7 @@ export async function buildZhian(
   const timers = createTimerRunner(handle.db, timerHandlers(services), {
     intervalMs: config.TIMER_INTERVAL_MS,
     onError: (err, t) => logger && logger.error({ err, timer: t.id, kind: t.kind }, 'timer failed'),
+    onFired: (t) => logger && logger.debug({ timer: t.id, kind: t.kind, subject: t.subjectId }, 'timer fired'),
   });
   if (opts.timers ?? true) timers.start();
   return {

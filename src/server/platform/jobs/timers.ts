@@ -41,7 +41,7 @@ const RETRY_DELAYS_S = [10, 60, 300, 1800];
  * crash before commit leaves it to the next tick. A failing handler rolls back its writes;
  * the timer is retried later with a growing delay.
  */
-export function createTimerRunner(db: Db, handlers: Record<string, TimerHandler>, opts: { intervalMs?: number; batch?: number; onError?: (e: unknown, t: TimerRow) => void } = {}) {
+export function createTimerRunner(db: Db, handlers: Record<string, TimerHandler>, opts: { intervalMs?: number; batch?: number; onError?: (e: unknown, t: TimerRow) => void; onFired?: (t: TimerRow) => void } = {}) {
   const intervalMs = opts.intervalMs ?? 1000;
   const batch = opts.batch ?? 100;
   let timer: NodeJS.Timeout | null = null;
@@ -51,6 +51,7 @@ export function createTimerRunner(db: Db, handlers: Record<string, TimerHandler>
   /** Fires one due timer; false when none is due. */
   async function fireOne(now: Date): Promise<boolean> {
     let failed: { row: TimerRow; error: unknown } | null = null;
+    let fired: TimerRow | null = null;
     const claimed = await db.transaction().execute(async (tx) => {
       const r = await sql<{ id: string; kind: string; subject_id: string; due_at: Date; payload: Record<string, unknown>; attempts: number }>`
         select id, kind, subject_id, due_at, payload, attempts from timers
@@ -64,6 +65,7 @@ export function createTimerRunner(db: Db, handlers: Record<string, TimerHandler>
         await handlers[t.kind](tx, row);
         await sql`release savepoint timer_handler`.execute(tx);
         await tx.updateTable('timers').set({ fired_at: new Date() }).where('id', '=', t.id).execute();
+        fired = row;
       } catch (error) {
         // Undo the handler's writes but keep the claim, and push the timer back.
         await sql`rollback to savepoint timer_handler`.execute(tx);
@@ -78,6 +80,7 @@ export function createTimerRunner(db: Db, handlers: Record<string, TimerHandler>
       return true;
     });
     if (failed) opts.onError?.((failed as { error: unknown }).error, (failed as { row: TimerRow }).row);
+    if (fired) opts.onFired?.(fired);
     return claimed;
   }
 
