@@ -11,12 +11,14 @@ import { createJobs } from './platform/jobs/jobs.js';
 import { registerFileRoutes } from './platform/files/files.routes.js';
 import { createAuthService, createCoreService, deleteExpiredSessions, registerCoreRoutes } from './modules/core/index.js';
 import { createGeoService, registerGeoRoutes } from './modules/geo/index.js';
-import { seedDemo } from './modules/demo/index.js';
-import { createReportsService, createReportSettings, ensureReportDefaults, registerReportRoutes } from './modules/reports/index.js';
+import { DEMO_DISTRICT_CODE, seedDemo } from './modules/demo/index.js';
+import { createReportsService, createReportSettings, ensureReportDefaults, registerReportRoutes, seedDemoReports } from './modules/reports/index.js';
 import { createReportClassifier, DEFAULT_TRIAGE_THRESHOLD } from './modules/reports/classifier/index.js';
 import { DEPT_TYPE_NAMES, type DeptType } from './modules/core/index.js';
 import { createEventBus, createInbox } from './platform/events/events.js';
 import { registerEventRoutes } from './platform/events/events.routes.js';
+import { createWebhookService, webhookTimerHandlers } from './platform/events/webhooks.js';
+import { registerWebhookRoutes } from './platform/events/webhooks.routes.js';
 import { createOpen311Port } from './modules/reports/reports.open311.js';
 import { registerOpen311Routes } from './modules/reports/open311/open311.routes.js';
 import { createTimerRunner, pendingTimers, scheduleTimer, type TimerRow, type TimerRunner } from './platform/jobs/timers.js';
@@ -73,6 +75,7 @@ const FILE_CLEANUP_SUBJECT = '00000000-0000-0000-0000-00000000f11e';
 function timerHandlers(s: ReturnType<typeof createServices>) {
   return {
     ...s.reports.timerHandlers,
+    ...webhookTimerHandlers(),
     // Photos uploaded but never attached to a report are removed after a day; then again in an hour.
     [FILE_CLEANUP]: async (tx: Parameters<typeof deleteUnattachedFiles>[0], t: TimerRow) => {
       await deleteUnattachedFiles(tx, new Date(Date.now() - 24 * 3600_000));
@@ -110,6 +113,10 @@ export async function buildZhian(
     }
   });
   const services = createServices(handle, config);
+  if ((opts.seed ?? true) && config.demoEnabled) {
+    const seeded = await handle.withExclusiveLock(SEED_TIMERS_LOCK, () => seedDemoReports(handle.db, services.reports, { districtCode: DEMO_DISTRICT_CODE }));
+    if (seeded && logger) logger.info(seeded, 'demo cases seeded');
+  }
   await services.jobs.failOrphans();
   await deleteExpiredSessions(handle.db);
   const app = await createApp({
@@ -128,6 +135,7 @@ export async function buildZhian(
   const bus = createEventBus(handle);
   await bus.start();
   registerEventRoutes(app, { bus, inbox: services.inbox });
+  registerWebhookRoutes(app, { webhooks: createWebhookService(handle.db) });
   registerPlatformRoutes(app, services, config);
   await app.ready();
   const timers = createTimerRunner(handle.db, timerHandlers(services), {

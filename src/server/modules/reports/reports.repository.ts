@@ -554,3 +554,23 @@ export async function reportStats(db: DbOrTx, scope: ReportScope, p: { from: Dat
     .execute();
   return { rows, onTime, stages };
 }
+
+// ---------------------------------------------------------------- demo data
+
+export async function nextSequenceValues(db: DbOrTx, n: number): Promise<number[]> {
+  const r = await sql<{ v: number }>`select nextval('report_number_seq')::int as v from generate_series(1, ${n})`.execute(db);
+  return r.rows.map((x) => Number(x.v));
+}
+
+/** Bulk insert of generated cases with their stages and timeline (the demo district's history). */
+export async function insertDemoCases(
+  db: DbOrTx,
+  reports: import('kysely').Insertable<ReportsTable>[],
+  stages: import('kysely').Insertable<import('./reports.tables.js').ReportStagesTable>[],
+  events: import('kysely').Insertable<import('./reports.tables.js').ReportEventsTable>[],
+) {
+  const chunk = <T>(rows: T[], size: number) => Array.from({ length: Math.ceil(rows.length / size) }, (_, i) => rows.slice(i * size, (i + 1) * size));
+  for (const c of chunk(reports, 200)) await db.insertInto('reports').values(c).execute();
+  for (const c of chunk(stages, 1000)) await db.insertInto('report_stages').values(c).execute();
+  for (const c of chunk(events, 1000)) await db.insertInto('report_events').values(c).execute();
+}

@@ -2,6 +2,7 @@ import { sql } from 'kysely';
 import type { Database, DbOrTx } from '../../db.js';
 import type { DatabaseHandle } from '../db/database.js';
 import type { Actor } from '../http/context.js';
+import { enqueueWebhookDeliveries } from './webhooks.js';
 
 const CHANNEL = 'zhian_events';
 
@@ -21,10 +22,15 @@ export interface ZhianEvent {
   at?: string;
 }
 
-/** Publishes an event with the caller's transaction: consoles hear of it only if it commits. */
+/**
+ * Publishes an event with the caller's transaction: consoles hear of it only if it commits,
+ * and outbound webhooks get a delivery (row and timer) in the same transaction, so a
+ * rolled-back change sends nothing and a committed one is sent even after a crash.
+ */
 export async function publishEvent(tx: DbOrTx, event: ZhianEvent): Promise<void> {
-  const payload = JSON.stringify({ ...event, at: event.at ?? new Date().toISOString() });
-  await sql`select pg_notify(${CHANNEL}, ${payload})`.execute(tx);
+  const e = { ...event, at: event.at ?? new Date().toISOString() };
+  await sql`select pg_notify(${CHANNEL}, ${JSON.stringify(e)})`.execute(tx);
+  await enqueueWebhookDeliveries(tx, e);
 }
 
 /** True when the actor may receive the event. */

@@ -50,20 +50,24 @@ describe('labelled reports data set', () => {
 
   it('is well formed and uses only leaf categories', () => {
     expect(dataset.version).toBe(1);
-    expect(dataset.items.length).toBeGreaterThanOrEqual(860);
+    expect(dataset.items.length).toBeGreaterThanOrEqual(2200);
     for (const x of dataset.items) {
       expect(leafCodes.has(x.category), x.category).toBe(true);
       expect(['train', 'heldout']).toContain(x.split);
       expect(x.text.trim().length).toBeGreaterThanOrEqual(8);
+      // The second batch adds training reports only; the held-out set stays the original one.
+      if (x.source !== undefined) expect([x.source, x.split]).toEqual(['v2', 'train']);
     }
     expect(new Set(dataset.items.map((x) => x.text)).size).toBe(dataset.items.length);
   });
 
-  it('has at least 18 training and 6 held-out reports for every leaf category', () => {
+  it('has at least 50 training and 8 held-out reports for every leaf category', () => {
     for (const code of leafCodes) {
-      expect(trainItems.filter((x) => x.category === code).length, code).toBeGreaterThanOrEqual(18);
-      expect(heldout.filter((x) => x.category === code).length, code).toBeGreaterThanOrEqual(6);
+      expect(trainItems.filter((x) => x.category === code).length, code).toBeGreaterThanOrEqual(50);
+      expect(trainItems.filter((x) => x.category === code && x.source === 'v2').length, code).toBeGreaterThanOrEqual(30);
+      expect(heldout.filter((x) => x.category === code).length, code).toBeGreaterThanOrEqual(8);
     }
+    expect(heldout).toHaveLength(272);
   });
 });
 
@@ -72,19 +76,21 @@ describe('report classifier', () => {
     expect(classifier.labels).toEqual(LEAF_CATEGORIES.map((c) => c.code).sort());
   });
 
-  it('classifies the held-out reports above the measured floor (0.63 measured)', () => {
+  it('classifies the held-out reports above the measured floor (0.82 measured)', () => {
     const ev = evaluate(classifier, heldout);
     console.log(
       `report classifier, held-out: ${ev.correct}/${ev.n} = ${(ev.accuracy * 100).toFixed(1)}%, ` +
         `mean confidence right ${ev.meanConfidenceCorrect.toFixed(2)} / wrong ${ev.meanConfidenceWrong.toFixed(2)}`,
     );
     expect(ev.n).toBe(heldout.length);
-    expect(ev.accuracy).toBeGreaterThanOrEqual(0.55);
+    expect(ev.accuracy).toBeGreaterThanOrEqual(0.75);
     expect(ev.perCategory.map((p) => p.category)).toEqual(classifier.labels);
     expect(ev.meanConfidenceCorrect).toBeGreaterThan(ev.meanConfidenceWrong);
-    // Triage at the default threshold catches at least a third of the errors.
+    // Triage at the default threshold catches about half of the errors (67 % measured, 25 % of
+    // the reports sent to triage).
     const atDefault = evaluate(classifier, heldout, [DEFAULT_TRIAGE_THRESHOLD]).thresholds[0];
-    expect(atDefault.errorsCaught).toBeGreaterThanOrEqual(0.35);
+    expect(atDefault.errorsCaught).toBeGreaterThanOrEqual(0.5);
+    expect(atDefault.triageRate).toBeLessThanOrEqual(0.35);
     expect(atDefault.autoAccuracy).toBeGreaterThan(ev.accuracy);
   });
 
