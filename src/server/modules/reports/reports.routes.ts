@@ -56,10 +56,7 @@ export async function registerReportRoutes(app: App, deps: { reports: ReportsSer
   // ---------------------------------------------------------------- staff and systems
 
   app.post('/api/v1/reports', { schema: { ...tags('reports'), summary: '登记事件 Create a report (hotline, patrol, systems)', body: S.ZReportIn, response: { 201: S.ZCreated, ...errorResponses } } }, async (req, reply) => {
-    const ctx = actorContextOf(req);
-    if (!ctx.actor.permissions.has('*') && !ctx.actor.permissions.has('report.create')) throw new AppError('not_found', 'resource not found');
-    const b = req.body;
-    const out = await reports.createReport(ctx, { ...b, channel: b.channel });
+    const out = await reports.createStaffReport(actorContextOf(req), req.body);
     reply.code(201);
     return { ...out, suggestion: out.suggestion ? { category: out.suggestion.category, confidence: out.suggestion.confidence } : null };
   });

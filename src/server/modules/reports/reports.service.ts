@@ -774,8 +774,15 @@ export function createReportsService(deps: { db: Db; geo: GeoService; classifier
     };
   }
 
+  /** Hotline, patrol and systems: a signed-in caller with the report.create permission. */
+  async function createStaffReport(ctx: ActorContext, input: ReportInput) {
+    requirePermission(ctx.actor, 'report.create');
+    return createReport(ctx, input);
+  }
+
   return {
     timerHandlers,
+    createStaffReport,
     invalidateSettings,
     calendar,
     categories,
