@@ -75,7 +75,7 @@ const FILE_CLEANUP_SUBJECT = '00000000-0000-0000-0000-00000000f11e';
 function timerHandlers(s: ReturnType<typeof createServices>) {
   return {
     ...s.reports.timerHandlers,
-    ...webhookTimerHandlers(),
+    ...webhookTimerHandlers(s.db),
     // Photos uploaded but never attached to a report are removed after a day; then again in an hour.
     [FILE_CLEANUP]: async (tx: Parameters<typeof deleteUnattachedFiles>[0], t: TimerRow) => {
       await deleteUnattachedFiles(tx, new Date(Date.now() - 24 * 3600_000));

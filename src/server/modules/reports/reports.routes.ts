@@ -189,8 +189,7 @@ export async function registerReportRoutes(app: App, deps: { reports: ReportsSer
       },
       async (req, reply) => {
         const b = req.body;
-        if (!b.phone?.trim()) throw new AppError('validation_failed', 'phone: required so that we can tell you the result', [{ field: 'phone', message: 'required' }]);
-        const out = await reports.createReport(
+        const out = await reports.createPublicReport(
           { actor: null, ip: req.ip, requestId: req.id },
           { channel: 'resident', description: b.description, categoryCode: b.categoryCode, lng: b.lng, lat: b.lat, address: b.address, reporterName: b.name, reporterPhone: b.phone, photoIds: b.photoIds },
         );

@@ -780,9 +780,16 @@ export function createReportsService(deps: { db: Db; geo: GeoService; classifier
     return createReport(ctx, input);
   }
 
+  /** Residents without an account: a phone number is required, so that they can be told the result. */
+  async function createPublicReport(ctx: RequestContext, input: ReportInput) {
+    if (!input.reporterPhone?.trim()) throw invalid('phone', 'required, so that we can tell you the result');
+    return createReport({ ...ctx, actor: null }, { ...input, channel: 'resident' });
+  }
+
   return {
     timerHandlers,
     createStaffReport,
+    createPublicReport,
     invalidateSettings,
     calendar,
     categories,

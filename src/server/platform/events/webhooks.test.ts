@@ -8,6 +8,14 @@ import { cancelTimers, createTimerRunner } from '../jobs/timers.js';
 import { publishEvent } from './events.js';
 import { enqueueWebhookDeliveries, verifyWebhookSignature, webhookTimerHandlers } from './webhooks.js';
 
+/** Runs the delivery handler by hand as the timer runner does: claim transaction, then the send. */
+async function deliverNow(handlers: ReturnType<typeof webhookTimerHandlers>, deliveryId: string) {
+  const after = await z.handle.db
+    .transaction()
+    .execute((tx) => handlers['webhook.deliver'](tx, { id: crypto.randomUUID(), kind: 'webhook.deliver', subjectId: deliveryId, dueAt: new Date(), payload: {}, attempts: 0 }));
+  if (after) await after();
+}
+
 interface Received {
   method: string;
   url: string;
@@ -57,6 +65,8 @@ afterAll(async () => {
 
 async function tenant(): Promise<{ t: Tenant; admin: Client; districtPath: string }> {
   const t = await createTenant(z);
+  // createTenant writes grids directly: the geo index of this instance must see them now.
+  z.services.geo.invalidate();
   const admin = await login(z, t.admin);
   const org = await z.handle.db.selectFrom('orgs').select('path').where('id', '=', t.districtId).executeTakeFirstOrThrow();
   return { t, admin, districtPath: org.path };
@@ -133,9 +143,7 @@ describe('delivery', () => {
 
     // Never twice: running the handler again for a delivered delivery sends nothing.
     const before = rx.requests.length;
-    await z.handle.db.transaction().execute((tx) =>
-      webhookTimerHandlers()['webhook.deliver'](tx, { id: crypto.randomUUID(), kind: 'webhook.deliver', subjectId: d.id, dueAt: new Date(), payload: {}, attempts: 0 }),
-    );
+    await deliverNow(webhookTimerHandlers(z.handle.db), d.id);
     expect(rx.requests.length).toBe(before);
   });
 
@@ -193,9 +201,9 @@ describe('delivery', () => {
     // Delivered here by hand, not by the shared runner.
     for (const id of [test1, test2]) await cancelTimers(z.handle.db, id);
     // A runner of its own with a short timeout, for these two deliveries only.
-    const handlers = webhookTimerHandlers({ timeoutMs: 200, maxAttempts: 1 });
+    const handlers = webhookTimerHandlers(z.handle.db, { timeoutMs: 200, maxAttempts: 1 });
     for (const id of [test1, test2]) {
-      await z.handle.db.transaction().execute((tx) => handlers['webhook.deliver'](tx, { id: crypto.randomUUID(), kind: 'webhook.deliver', subjectId: id, dueAt: new Date(), payload: {}, attempts: 0 }));
+      await deliverNow(handlers, id);
     }
     const [d1] = await deliveriesOf(hook.id);
     expect(d1).toMatchObject({ status: 'failed', attempts: 1, response_status: null });
@@ -411,7 +419,7 @@ describe('the API', () => {
     let calls = 0;
     const runner = createTimerRunner(
       z.handle.db,
-      webhookTimerHandlers({
+      webhookTimerHandlers(z.handle.db, {
         fetch: (async () => {
           calls++;
           return new Response('ok');

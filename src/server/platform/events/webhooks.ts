@@ -39,7 +39,7 @@ import { recordAudit } from '../audit/audit.js';
 import type { ActorContext, Actor } from '../http/context.js';
 import { can } from '../http/context.js';
 import { conflict, invalid, notFound } from '../http/errors.js';
-import { scheduleTimer, type TimerHandler, type TimerRow } from '../jobs/timers.js';
+import { cancelTimers, scheduleTimer, type TimerHandler, type TimerRow } from '../jobs/timers.js';
 import type { ZhianEvent } from './events.js';
 
 export const WEBHOOK_DELIVER = 'webhook.deliver';
@@ -257,19 +257,24 @@ function describeError(e: unknown, timeoutMs: number): string {
  * failed attempt schedules the next one itself (the runner would roll the record back if the
  * handler threw), with the runner's delays: 10 s, 1 min, 5 min, 30 min.
  */
-export function webhookTimerHandlers(opts: { fetch?: typeof fetch; timeoutMs?: number; maxAttempts?: number } = {}): Record<typeof WEBHOOK_DELIVER, TimerHandler> {
+export function webhookTimerHandlers(db: Db, opts: { fetch?: typeof fetch; timeoutMs?: number; maxAttempts?: number } = {}): Record<typeof WEBHOOK_DELIVER, TimerHandler> {
   const doFetch = opts.fetch ?? fetch;
   const timeoutMs = opts.timeoutMs ?? 10_000;
   const maxAttempts = opts.maxAttempts ?? 6;
 
-  async function deliver(tx: Transaction<Database>, timer: TimerRow): Promise<void> {
+  /**
+   * In the claiming transaction: count the attempt and leave a watchdog timer that retries if
+   * this process dies mid-send; the HTTP call itself runs after the commit, so a slow receiver
+   * holds no database connection, and its outcome is recorded in a transaction of its own.
+   */
+  async function deliver(tx: Transaction<Database>, timer: TimerRow): Promise<void | (() => Promise<void>)> {
     const d = await tx.selectFrom('webhook_deliveries').selectAll().where('id', '=', timer.subjectId).forUpdate().executeTakeFirst();
     // Delivered or given up already: never send twice.
     if (!d || d.status !== 'pending') return;
     const hook = await tx.selectFrom('webhooks').selectAll().where('id', '=', d.webhook_id).executeTakeFirst();
     const attempts = d.attempts + 1;
-    const finish = (patch: { status: 'delivered' | 'failed' | 'pending'; response_status?: number | null; last_error?: string | null }) =>
-      tx
+    const record = (q: DbOrTx, patch: { status: 'delivered' | 'failed' | 'pending'; response_status?: number | null; last_error?: string | null }) =>
+      q
         .updateTable('webhook_deliveries')
         .set({
           attempts,
@@ -281,55 +286,64 @@ export function webhookTimerHandlers(opts: { fetch?: typeof fetch; timeoutMs?: n
         .where('id', '=', d.id)
         .execute();
 
-    if (!hook) return void (await finish({ status: 'failed', last_error: 'webhook no longer exists' }));
-    if (!hook.active && d.event !== 'webhook.test') return void (await finish({ status: 'failed', last_error: 'webhook is inactive' }));
-    if (!isDeliverableUrl(hook.url)) return void (await finish({ status: 'failed', last_error: 'refused: the URL is not http(s)' }));
+    if (!hook) return void (await record(tx, { status: 'failed', last_error: 'webhook no longer exists' }));
+    if (!hook.active && d.event !== 'webhook.test') return void (await record(tx, { status: 'failed', last_error: 'webhook is inactive' }));
+    if (!isDeliverableUrl(hook.url)) return void (await record(tx, { status: 'failed', last_error: 'refused: the URL is not http(s)' }));
+
+    await record(tx, { status: 'pending', response_status: d.response_status, last_error: d.last_error });
+    await scheduleTimer(tx, { kind: WEBHOOK_DELIVER, subjectId: d.id, dueAt: new Date(Date.now() + timeoutMs + 60_000) });
 
     const payload = d.payload as WebhookPayload;
-    const now = Date.now();
-    const timestamp = Math.floor(now / 1000);
-    const body = JSON.stringify(hook.format === 'dingtalk' ? dingtalkMessage(payload) : payload);
-    const url = hook.format === 'dingtalk' ? dingtalkUrl(hook.url, hook.secret, now) : hook.url;
-
-    let responseStatus: number | null = null;
-    let error: string | null = null;
-    try {
-      const res = await doFetch(url, {
-        method: 'POST',
-        redirect: 'manual',
-        signal: AbortSignal.timeout(timeoutMs),
-        headers: {
-          'content-type': 'application/json',
-          'user-agent': 'Zhian-Webhook/1',
-          'x-zhian-event': d.event,
-          'x-zhian-delivery': d.id,
-          'x-zhian-timestamp': String(timestamp),
-          'x-zhian-signature': signWebhook(hook.secret, timestamp, body),
-        },
-        body,
-      });
-      responseStatus = res.status;
-      const text = await readSnippet(res);
-      if (res.status < 200 || res.status >= 300) {
-        error = `HTTP ${res.status}${text ? `: ${text.slice(0, 300)}` : ''}`;
-      } else if (hook.format === 'dingtalk') {
-        // DingTalk refuses with 200 and a non-zero errcode (bad signature, keyword, rate limit).
-        try {
-          const answer = JSON.parse(text) as { errcode?: number; errmsg?: string };
-          if (answer && typeof answer.errcode === 'number' && answer.errcode !== 0) error = `DingTalk errcode ${answer.errcode}: ${answer.errmsg ?? ''}`;
-        } catch {
-          /* not JSON: the 2xx counts */
+    return async () => {
+      const now = Date.now();
+      const timestamp = Math.floor(now / 1000);
+      const body = JSON.stringify(hook.format === 'dingtalk' ? dingtalkMessage(payload) : payload);
+      const url = hook.format === 'dingtalk' ? dingtalkUrl(hook.url, hook.secret, now) : hook.url;
+      let responseStatus: number | null = null;
+      let error: string | null = null;
+      try {
+        const res = await doFetch(url, {
+          method: 'POST',
+          redirect: 'manual',
+          signal: AbortSignal.timeout(timeoutMs),
+          headers: {
+            'content-type': 'application/json',
+            'user-agent': 'Zhian-Webhook/1',
+            'x-zhian-event': d.event,
+            'x-zhian-delivery': d.id,
+            'x-zhian-timestamp': String(timestamp),
+            'x-zhian-signature': signWebhook(hook.secret, timestamp, body),
+          },
+          body,
+        });
+        responseStatus = res.status;
+        const text = await readSnippet(res);
+        if (res.status < 200 || res.status >= 300) {
+          error = `HTTP ${res.status}${text ? `: ${text.slice(0, 300)}` : ''}`;
+        } else if (hook.format === 'dingtalk') {
+          // DingTalk refuses with 200 and a non-zero errcode (bad signature, keyword, rate limit).
+          try {
+            const answer = JSON.parse(text) as { errcode?: number; errmsg?: string };
+            if (answer && typeof answer.errcode === 'number' && answer.errcode !== 0) error = `DingTalk errcode ${answer.errcode}: ${answer.errmsg ?? ''}`;
+          } catch {
+            /* not JSON: the 2xx counts */
+          }
         }
+      } catch (e) {
+        error = describeError(e, timeoutMs);
       }
-    } catch (e) {
-      error = describeError(e, timeoutMs);
-    }
-
-    if (!error) return void (await finish({ status: 'delivered', response_status: responseStatus }));
-    if (attempts >= maxAttempts) return void (await finish({ status: 'failed', response_status: responseStatus, last_error: error }));
-    await finish({ status: 'pending', response_status: responseStatus, last_error: error });
-    const delay = RETRY_DELAYS_S[Math.min(attempts - 1, RETRY_DELAYS_S.length - 1)];
-    await scheduleTimer(tx, { kind: WEBHOOK_DELIVER, subjectId: d.id, dueAt: new Date(Date.now() + delay * 1000) });
+      await db.transaction().execute(async (t2) => {
+        const cur = await t2.selectFrom('webhook_deliveries').select(['status', 'attempts']).where('id', '=', d.id).forUpdate().executeTakeFirst();
+        // Another attempt (the watchdog's) got there first.
+        if (!cur || cur.status !== 'pending' || cur.attempts !== attempts) return;
+        await cancelTimers(t2, d.id, WEBHOOK_DELIVER);
+        if (!error) return void (await record(t2, { status: 'delivered', response_status: responseStatus }));
+        if (attempts >= maxAttempts) return void (await record(t2, { status: 'failed', response_status: responseStatus, last_error: error }));
+        await record(t2, { status: 'pending', response_status: responseStatus, last_error: error });
+        const delay = RETRY_DELAYS_S[Math.min(attempts - 1, RETRY_DELAYS_S.length - 1)];
+        await scheduleTimer(t2, { kind: WEBHOOK_DELIVER, subjectId: d.id, dueAt: new Date(Date.now() + delay * 1000) });
+      });
+    };
   }
 
   return { [WEBHOOK_DELIVER]: deliver };

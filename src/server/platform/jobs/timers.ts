@@ -10,8 +10,14 @@ export interface TimerRow {
   attempts: number;
 }
 
-/** Runs inside the transaction that claims the timer: its writes and the "fired" mark commit together. */
-export type TimerHandler = (tx: Transaction<Database>, timer: TimerRow) => Promise<void>;
+/**
+ * Runs inside the transaction that claims the timer: its writes and the "fired" mark commit
+ * together. Slow outside work (an HTTP call) must not hold that transaction — on PGlite it
+ * would hold the only connection: the handler returns it as a function, run after the commit
+ * (it records its own outcome, and the handler should leave a retry timer in case it never
+ * finishes).
+ */
+export type TimerHandler = (tx: Transaction<Database>, timer: TimerRow) => Promise<void | (() => Promise<void>)>;
 
 /** Schedules a timer with the caller's transaction, so it exists exactly when the change that wants it does. */
 export async function scheduleTimer(tx: DbOrTx, t: { kind: string; subjectId: string; dueAt: Date; payload?: Record<string, unknown> }): Promise<void> {
@@ -52,6 +58,7 @@ export function createTimerRunner(db: Db, handlers: Record<string, TimerHandler>
   async function fireOne(now: Date): Promise<boolean> {
     let failed: { row: TimerRow; error: unknown } | null = null;
     let fired: TimerRow | null = null;
+    let afterCommit: (() => Promise<void>) | null = null;
     const claimed = await db.transaction().execute(async (tx) => {
       const r = await sql<{ id: string; kind: string; subject_id: string; due_at: Date; payload: Record<string, unknown>; attempts: number }>`
         select id, kind, subject_id, due_at, payload, attempts from timers
@@ -62,7 +69,7 @@ export function createTimerRunner(db: Db, handlers: Record<string, TimerHandler>
       const row: TimerRow = { id: t.id, kind: t.kind, subjectId: t.subject_id, dueAt: new Date(t.due_at), payload: t.payload ?? {}, attempts: t.attempts };
       try {
         await sql`savepoint timer_handler`.execute(tx);
-        await handlers[t.kind](tx, row);
+        afterCommit = (await handlers[t.kind](tx, row)) || null;
         await sql`release savepoint timer_handler`.execute(tx);
         await tx.updateTable('timers').set({ fired_at: new Date() }).where('id', '=', t.id).execute();
         fired = row;
@@ -81,6 +88,13 @@ export function createTimerRunner(db: Db, handlers: Record<string, TimerHandler>
     });
     if (failed) opts.onError?.((failed as { error: unknown }).error, (failed as { row: TimerRow }).row);
     if (fired) opts.onFired?.(fired);
+    if (afterCommit) {
+      try {
+        await (afterCommit as () => Promise<void>)();
+      } catch (error) {
+        opts.onError?.(error, fired!);
+      }
+    }
     return claimed;
   }
 
