@@ -89,4 +89,5 @@ create table webhook_deliveries (
 create index webhook_deliveries_webhook_idx on webhook_deliveries (webhook_id, created_at desc);
 
 -- The head of an organisation receives escalations (overdue cases of a department).
-alter table orgs add column head_user_id uuid references users(id);
+-- Deferrable: users reference orgs, so an import loads both and checks this key at commit.
+alter table orgs add column head_user_id uuid references users(id) deferrable initially immediate;

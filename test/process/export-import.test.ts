@@ -80,11 +80,13 @@ interface ExportFile {
   end: any;
   /** Lines that are none of the above, or come before a table or after the end marker. */
   stray: string[];
+  /** Sequences (not owned by a column) and where they stood. */
+  sequences: Record<string, number>;
 }
 
 function readExport(file: string): ExportFile {
   const lines = zlib.gunzipSync(fs.readFileSync(file)).toString('utf8').split('\n').filter((l) => l.trim());
-  const out: ExportFile = { lines, header: JSON.parse(lines[0]), announced: {}, held: {}, end: null, stray: [] };
+  const out: ExportFile = { lines, header: JSON.parse(lines[0]), announced: {}, held: {}, end: null, stray: [], sequences: {} };
   let table: string | null = null;
   for (const l of lines.slice(1)) {
     const o = JSON.parse(l);
@@ -94,6 +96,9 @@ function readExport(file: string): ExportFile {
       table = o.table as string;
       out.announced[table] = o.rows;
       out.held[table] = 0;
+    } else if (o && typeof o.sequence === 'string' && typeof o.value === 'number' && Object.keys(o).length === 2) {
+      out.sequences[o.sequence] = o.value;
+      table = null;
     } else if (o && o.end === true) out.end = o;
     else out.stray.push(l);
   }
@@ -145,6 +150,8 @@ describe('export from PGlite and import into an empty database', () => {
     expect(file.held, 'row lines after each table line').toEqual(counts);
     expect(file.end, 'the last line is the end marker').toEqual({ end: true, tables: counts });
     expect(file.stray).toEqual([]);
+    // Case numbers continue after an import: the sequence travels with the data.
+    if (before.reports?.rows) expect(file.sequences.report_number_seq).toBeGreaterThanOrEqual(before.reports.rows);
     expect(before.users.rows).toBeGreaterThan(1);
     expect(before.api_tokens.rows).toBe(1);
     expect(before.addresses.rows).toBeGreaterThan(1000);

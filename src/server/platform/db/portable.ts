@@ -27,8 +27,8 @@ async function tables(db: Kysely<any>): Promise<TableInfo[]> {
   const names = await sql<{ name: string }>`
     select table_name as name from information_schema.tables
     where table_schema = 'public' and table_type = 'BASE TABLE' order by table_name`.execute(db);
-  const fks = await sql<{ child: string; parent: string; child_col: string; parent_col: string }>`
-    select cl.relname as child, pl.relname as parent, ca.attname as child_col, pa.attname as parent_col
+  const fks = await sql<{ child: string; parent: string; child_col: string; parent_col: string; deferrable: boolean }>`
+    select cl.relname as child, pl.relname as parent, ca.attname as child_col, pa.attname as parent_col, c.condeferrable as deferrable
     from pg_constraint c
     join pg_class cl on cl.oid = c.conrelid
     join pg_class pl on pl.oid = c.confrelid
@@ -43,7 +43,9 @@ async function tables(db: Kysely<any>): Promise<TableInfo[]> {
     const t = infos.get(fk.child);
     if (!t) continue;
     if (fk.child === fk.parent) t.selfRefs.push([fk.child_col, fk.parent_col]);
-    else if (!t.dependsOn.includes(fk.parent)) t.dependsOn.push(fk.parent);
+    // A deferrable key (orgs.head_user_id → users, which reference orgs) is checked at commit
+    // of the import, so it does not order the tables and may close a cycle.
+    else if (!fk.deferrable && !t.dependsOn.includes(fk.parent)) t.dependsOn.push(fk.parent);
   }
   // Topological order: a table after every table it references.
   const ordered: TableInfo[] = [];
@@ -135,6 +137,10 @@ export async function exportDatabase(db: Kysely<any>, file: string, onProgress?:
         summary.tables[t.name] = ordered.length;
         onProgress?.(t.name, ordered.length);
       }
+      // Sequences that are not a column's own (case numbers) continue where they were.
+      const seqs = await sql<{ name: string; value: number | null }>`
+        select sequencename as name, last_value as value from pg_sequences where schemaname = 'public' order by sequencename`.execute(tx);
+      for (const q of seqs.rows) if (q.value !== null) await out.write(JSON.stringify({ sequence: q.name, value: Number(q.value) }));
       await out.write(JSON.stringify({ end: true, tables: summary.tables }));
     });
   await out.close();
@@ -156,6 +162,7 @@ export async function importDatabase(db: Kysely<any>, file: string, onProgress?:
   const summary: ExportSummary = { tables: {} };
   const versions = await sql<{ version: number }>`select max(version) as version from schema_migrations`.execute(db);
   await db.transaction().execute(async (tx) => {
+    await sql`set constraints all deferred`.execute(tx);
     type Header = { format?: string; schemaVersion?: number };
     let header: Header | null = null as Header | null;
     let table: string | null = null;
@@ -203,6 +210,10 @@ export async function importDatabase(db: Kysely<any>, file: string, onProgress?:
         if (!known.has(obj.table)) throw new Error(`the target has no table ${obj.table}`);
         table = obj.table;
         announced = obj.rows;
+      } else if (typeof obj.sequence === 'string' && typeof obj.value === 'number') {
+        await closeTable();
+        table = null;
+        await sql`select setval(${`public.${obj.sequence}`}::regclass, ${obj.value})`.execute(tx);
       } else if (obj.end === true) {
         await closeTable();
         ended = true;
