@@ -203,6 +203,19 @@ describe('the closed loop', () => {
     expect(d.status).toBe('dispatched');
     expect(d.reopenCount).toBe(1);
     expect(d.events.map((e: { action: string }) => e.action).slice(-2)).toEqual(['rated', 'reopen']);
+    // The second result is rated afresh.
+    expect(d.rating).toBeNull();
+    await worker.post(`/api/v1/reports/${created.id}/actions/handle`, { note: '已彻底清理' });
+    await command.post(`/api/v1/reports/${created.id}/actions/verify`, {});
+    await command.post(`/api/v1/reports/${created.id}/actions/close`, {});
+    expect((await z.app.inject({ method: 'GET', url: `/api/v1/public/reports/${created.trackingCode}` })).json().canRate).toBe(true);
+    const second = await z.app.inject({ method: 'POST', url: `/api/v1/public/reports/${created.trackingCode}/rating`, payload: { rating: 'basically_satisfied' } });
+    expect(second.json()).toEqual({ rating: 'basically_satisfied', reopened: false });
+  });
+
+  it('public pages ignore a staff session in the same browser (no CSRF needed, no actor)', async () => {
+    const res = await command.raw({ method: 'POST', url: '/api/v1/public/classify', body: { text: '路灯不亮' }, csrf: false });
+    expect(res.statusCode, res.body).toBe(200);
   });
 
   it('send back needs a reason; a returned dispatch goes back to the dispatcher', async () => {

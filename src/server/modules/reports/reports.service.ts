@@ -906,6 +906,9 @@ export function createReportsService(deps: { db: Db; geo: GeoService; classifier
         if (input.rating === 'dissatisfied' && r.reopen_count < options.maxReopens && r.dept_org_id) {
           const info = await enterStatus(tx, r, 'dispatched', now, { finishCurrent: false });
           Object.assign(patch, {
+            // The timeline keeps this rating; the resident rates the second result afresh.
+            rating: null,
+            rating_comment: null,
             status: 'dispatched',
             closed_at: null,
             reopen_count: r.reopen_count + 1,

@@ -102,6 +102,8 @@ export async function createApp(opts: AppOptions): Promise<App> {
   app.addHook('onRequest', async (req) => {
     // Static files of the console and probes need no identity: spare them the lookup.
     if (!isApiPath(req.url) || /^\/(healthz|readyz|metrics)/.test(req.url)) return;
+    // Residents' pages act without an account: a staff session in the same browser plays no part.
+    if (req.url.startsWith('/api/v1/public/')) return;
     const header = req.headers.authorization;
     if (header?.startsWith('Bearer ')) {
       const resolved = await opts.authenticator.resolve({ bearer: header.slice(7).trim() });
