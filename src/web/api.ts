@@ -22,7 +22,18 @@ export type Permission =
   | 'address.read'
   | 'address.write'
   | 'audit.read'
-  | 'personal.read';
+  | 'personal.read'
+  | 'report.read'
+  | 'report.create'
+  | 'report.triage'
+  | 'report.dispatch'
+  | 'report.handle'
+  | 'report.verify'
+  | 'report.close'
+  | 'report.supervise'
+  | 'report.approve'
+  | 'report.configure'
+  | 'webhook.write';
 
 export interface SessionUser {
   id: string;
@@ -264,6 +275,347 @@ export interface AuditQuery {
   pageSize?: number;
 }
 
+// ---------------------------------------------------------------- reports (事件中枢)
+
+export const REPORT_STATUSES = ['reported', 'accepted', 'registered', 'dispatched', 'handled', 'verified', 'closed', 'suspended', 'voided'] as const;
+export type ReportStatus = (typeof REPORT_STATUSES)[number];
+export const REPORT_ACTIONS = ['accept', 'register', 'dispatch', 'handle', 'verify', 'close', 'return', 'suspend', 'resume', 'void', 'merge', 'reopen', 'supervise', 'reassign'] as const;
+export type ReportAction = (typeof REPORT_ACTIONS)[number];
+export const STAGES = ['accept', 'register', 'dispatch', 'handle', 'verify', 'close'] as const;
+export type Stage = (typeof STAGES)[number];
+export const PRIORITIES = ['urgent', 'high', 'normal', 'low'] as const;
+export type Priority = (typeof PRIORITIES)[number];
+export const CHANNELS = ['resident', 'hotline', 'patrol', 'api', 'open311'] as const;
+export type Channel = (typeof CHANNELS)[number];
+export type Rating = 'satisfied' | 'basically_satisfied' | 'dissatisfied';
+export type TimeMode = 'working' | 'natural';
+
+export interface RoutingStep {
+  kind: string;
+  text: string;
+  ruleId?: string;
+}
+
+export interface DuplicateCase {
+  id: string;
+  number: string;
+  status: ReportStatus;
+  description: string;
+  /** Metres from the new report's point. */
+  distance: number;
+  createdAt: string;
+}
+
+export interface ReportInput {
+  description: string;
+  categoryCode?: string | null;
+  lng?: number | null;
+  lat?: number | null;
+  address?: string | null;
+  reporterName?: string | null;
+  reporterPhone?: string | null;
+  photoIds?: string[];
+  channel: 'hotline' | 'patrol' | 'api';
+  externalRef?: string | null;
+  priority?: Priority | null;
+}
+
+export interface ReportCreated {
+  id: string;
+  number: string;
+  trackingCode: string;
+  status: ReportStatus;
+  categoryCode: string | null;
+  suggestion: { category: string; confidence: number } | null;
+  routing: RoutingStep[];
+  duplicates: DuplicateCase[];
+}
+
+export interface ReportSummary {
+  id: string;
+  number: string;
+  channel: Channel;
+  status: ReportStatus;
+  statusLabel: string;
+  description: string;
+  categoryCode: string | null;
+  categoryName: string | null;
+  priority: Priority;
+  lng: number | null;
+  lat: number | null;
+  address: string | null;
+  gridId: string | null;
+  gridName: string | null;
+  communityName: string | null;
+  streetName: string | null;
+  deptOrgId: string | null;
+  deptName: string | null;
+  assigneeId: string | null;
+  assigneeName: string | null;
+  /** Masked ("张*"). */
+  reporterName: string | null;
+  /** Masked ("138****5678"). */
+  reporterPhone: string | null;
+  stage: Stage | null;
+  stageDeadline: string | null;
+  expectedAt: string | null;
+  warned: boolean;
+  overdue: boolean;
+  supervised: boolean;
+  suggestedCategory: string | null;
+  suggestedConfidence: number | null;
+  rating: Rating | null;
+  createdAt: string;
+  updatedAt: string;
+  closedAt: string | null;
+}
+
+export interface ReportEvent {
+  id: number;
+  action: string;
+  from: string | null;
+  to: string | null;
+  actorName: string | null;
+  note: string | null;
+  data: unknown;
+  at: string;
+}
+
+export interface ReportStage {
+  id: string;
+  stage: Stage;
+  startedAt: string;
+  deadline: string | null;
+  finishedAt: string | null;
+  onTime: boolean | null;
+  extendedMinutes: number;
+  suspendedMinutes: number;
+}
+
+export interface ReportPhoto {
+  id: string;
+  kind: 'report' | 'result';
+  url: string;
+}
+
+export interface ExtensionRequest {
+  id: string;
+  stage: Stage;
+  minutes: number;
+  reason: string;
+  status: 'pending' | 'approved' | 'rejected';
+  requestedBy: string | null;
+  decidedBy: string | null;
+  decisionNote: string | null;
+  createdAt: string;
+  decidedAt: string | null;
+}
+
+export interface Supervision {
+  id: string;
+  kind: 'manual' | 'overdue';
+  stage: string | null;
+  note: string;
+  createdBy: string | null;
+  createdAt: string;
+}
+
+export interface ReportDetail extends ReportSummary {
+  trackingCode: string;
+  resultNote: string | null;
+  ratingComment: string | null;
+  mergedInto: string | null;
+  reopenCount: number;
+  routing: RoutingStep[];
+  timeMode: TimeMode;
+  /** The steps this user may take now, in workflow order. */
+  actions: ReportAction[];
+  canRequestExtension: boolean;
+  events: ReportEvent[];
+  stages: ReportStage[];
+  photos: ReportPhoto[];
+  extensions: ExtensionRequest[];
+  supervisions: Supervision[];
+}
+
+export interface ReportQuery {
+  page?: number;
+  pageSize?: number;
+  /** Several statuses, comma-separated on the wire. */
+  status?: ReportStatus[];
+  categoryCode?: string;
+  deptOrgId?: string;
+  gridId?: string;
+  streetOrgId?: string;
+  channel?: Channel;
+  q?: string;
+  triage?: boolean;
+  overdue?: boolean;
+  atRisk?: boolean;
+  supervised?: boolean;
+  mine?: boolean;
+  from?: string;
+  to?: string;
+  order?: 'created' | 'deadline';
+}
+
+export interface ActionInput {
+  reason?: string | null;
+  note?: string | null;
+  deptOrgId?: string | null;
+  assigneeId?: string | null;
+  photoIds?: string[];
+  targetId?: string | null;
+}
+
+export interface ActionResult {
+  from: ReportStatus;
+  to: ReportStatus;
+  /** Null when the step took the case out of the user's sight. */
+  report: ReportDetail | null;
+}
+
+export interface CategoryGuess {
+  categoryCode: string;
+  categoryName: string;
+  departmentType: string | null;
+  confidence: number;
+}
+
+export interface Classification extends CategoryGuess {
+  belowThreshold: boolean;
+  alternatives: CategoryGuess[];
+}
+
+export type StageLimits = Record<Stage, number>;
+
+export interface ReportCategory {
+  code: string;
+  parentCode: string | null;
+  name: string;
+  deptType: string | null;
+  priority: Priority;
+  timeMode: TimeMode;
+  /** Minutes per stage; null for the top-level groups. */
+  limits: Partial<StageLimits> | null;
+  active: boolean;
+}
+
+export interface ReportCategoryInput {
+  code: string;
+  parentCode: string | null;
+  name: string;
+  deptType: DeptType | null;
+  priority: Priority;
+  timeMode: TimeMode;
+  limits: StageLimits | null;
+}
+
+export type ReportCategoryPatch = Partial<Omit<ReportCategoryInput, 'code' | 'parentCode'>> & { active?: boolean };
+
+export interface RoutingRule {
+  id: string;
+  categoryCode: string | null;
+  deptType: string | null;
+  areaOrgId: string | null;
+  areaName: string | null;
+  targetOrgId: string;
+  targetName: string;
+  note: string;
+}
+
+export interface RoutingRuleInput {
+  categoryCode?: string | null;
+  deptType?: DeptType | null;
+  areaOrgId?: string | null;
+  targetOrgId: string;
+  note?: string;
+}
+
+export interface CalendarYear {
+  year: number;
+  /** 'YYYY-MM-DD' days off (statutory holidays). */
+  holidays: string[];
+  /** 'YYYY-MM-DD' weekend days worked (调休). */
+  workdays: string[];
+}
+
+export interface PendingExtension {
+  id: string;
+  reportId: string;
+  number: string;
+  stage: Stage;
+  minutes: number;
+  reason: string;
+  requestedBy: string | null;
+  createdAt: string;
+}
+
+export type StatsGroupBy = 'dept' | 'grid' | 'category' | 'street' | 'day';
+
+export interface StatsRow {
+  key: string | null;
+  name: string;
+  total: number;
+  open: number;
+  closed: number;
+  voided: number;
+  overdue: number;
+  /** 0..1 */
+  resolutionRate: number | null;
+  onTimeRate: number | null;
+  avgCloseMinutes: number | null;
+  satisfied: number;
+  basicallySatisfied: number;
+  dissatisfied: number;
+  satisfactionRate: number | null;
+}
+
+export interface ReportStats {
+  from: string;
+  to: string;
+  groupBy: StatsGroupBy;
+  totals: StatsRow;
+  rows: StatsRow[];
+  stages: { stage: Stage; label: string; n: number; avgMinutes: number | null; onTimeRate: number | null }[];
+}
+
+export interface StatsQuery {
+  from: string;
+  to: string;
+  groupBy: StatsGroupBy;
+}
+
+export interface StoredFile {
+  id: string;
+  mime: string;
+  size: number;
+  width: number | null;
+  height: number | null;
+  sha256: string;
+}
+
+export interface AppNotification {
+  id: string;
+  kind: string;
+  title: string;
+  body: string;
+  subjectType: string | null;
+  subjectId: string | null;
+  link: string | null;
+  readAt: string | null;
+  createdAt: string;
+}
+
+/** A live event of GET /events/stream (Server-Sent Events). */
+export interface LiveEvent {
+  type: string;
+  subjectType?: string;
+  subjectId?: string;
+  data?: Record<string, unknown>;
+  at?: string;
+}
+
 // ---------------------------------------------------------------- transport
 
 /** An error answered by the server (or a network failure, status 0). */
@@ -407,6 +759,47 @@ export async function download(path: string, query: Query | undefined, fallbackN
   saveBlob(blob, filenameFrom(res, fallbackName));
 }
 
+/**
+ * Uploads one photo as the raw request body, reporting progress (0..1). XMLHttpRequest
+ * because fetch cannot report upload progress.
+ */
+export function uploadPhoto(file: Blob, onProgress?: (fraction: number) => void, signal?: AbortSignal): Promise<StoredFile> {
+  return new Promise((resolve, reject) => {
+    const xhr = new XMLHttpRequest();
+    xhr.open('POST', `${API_BASE}/files/photos`);
+    xhr.setRequestHeader('accept', 'application/json');
+    xhr.setRequestHeader('content-type', file.type && file.type.startsWith('image/') ? file.type : 'application/octet-stream');
+    if (csrfToken) xhr.setRequestHeader('x-csrf-token', csrfToken);
+    xhr.withCredentials = true;
+    xhr.upload.onprogress = (e) => {
+      if (e.lengthComputable) onProgress?.(e.loaded / e.total);
+    };
+    xhr.onload = () => {
+      let data: unknown;
+      try {
+        data = xhr.responseText ? JSON.parse(xhr.responseText) : undefined;
+      } catch {
+        data = undefined;
+      }
+      if (xhr.status >= 200 && xhr.status < 300) {
+        onProgress?.(1);
+        resolve(data as StoredFile);
+        return;
+      }
+      const err = (data as { error?: { code?: string; message?: string; details?: unknown; requestId?: string } } | undefined)?.error;
+      if (xhr.status === 401) {
+        csrfToken = null;
+        unauthorizedHandler?.();
+      }
+      reject(new ApiError(xhr.status, err?.code ?? `http_${xhr.status}`, err?.message ?? (xhr.statusText || `HTTP ${xhr.status}`), err?.details, err?.requestId ?? xhr.getResponseHeader('x-request-id') ?? undefined));
+    };
+    xhr.onerror = () => reject(new ApiError(0, 'network_error', 'network error'));
+    xhr.onabort = () => reject(new ApiError(0, 'aborted', 'aborted'));
+    signal?.addEventListener('abort', () => xhr.abort());
+    xhr.send(file);
+  });
+}
+
 // ---------------------------------------------------------------- endpoints
 
 function rememberSession(s: Session): Session {
@@ -484,4 +877,76 @@ export const api = {
         '审计日志.xlsx',
       ),
   },
+  reports: {
+    create: (body: ReportInput) => request<ReportCreated>('/reports', { method: 'POST', json: body }),
+    classify: (text: string) => request<Classification>('/reports/classify', { method: 'POST', json: { text } }),
+    list: (q: ReportQuery) => request<Page<ReportSummary> & { page: number; pageSize: number }>('/reports', { query: reportQuery(q) }),
+    exportXlsx: (q: ReportQuery) => download('/reports/export.xlsx', reportQuery({ ...q, page: undefined, pageSize: undefined }), '事件.xlsx'),
+    duplicates: (q: { categoryCode: string; lng: number; lat: number; excludeId?: string }) => request<DuplicateCase[]>('/reports/duplicates', { query: { ...q } }),
+    get: (id: string) => request<ReportDetail>(`/reports/${encodeURIComponent(id)}`),
+    contact: (id: string) => request<{ name: string | null; phone: string | null }>(`/reports/${encodeURIComponent(id)}/contact`),
+    act: (id: string, action: ReportAction, body: ActionInput = {}) =>
+      request<ActionResult>(`/reports/${encodeURIComponent(id)}/actions/${action}`, { method: 'POST', json: body }),
+    triage: (id: string, categoryCode: string, priority?: Priority) =>
+      request<ReportDetail>(`/reports/${encodeURIComponent(id)}/triage`, { method: 'POST', json: { categoryCode, priority } }),
+    requestExtension: (id: string, minutes: number, reason: string) =>
+      request<{ id: string }>(`/reports/${encodeURIComponent(id)}/extensions`, { method: 'POST', json: { minutes, reason } }),
+    decideExtension: (id: string, extensionId: string, approve: boolean, note?: string | null) =>
+      request<ReportDetail>(`/reports/${encodeURIComponent(id)}/extensions/${encodeURIComponent(extensionId)}/decision`, {
+        method: 'POST',
+        json: { approve, note: note || null },
+      }),
+    pendingExtensions: () => request<PendingExtension[]>('/reports/extensions/pending'),
+    stats: (q: StatsQuery) => request<ReportStats>('/reports/stats', { query: { ...q } }),
+    statsXlsx: (q: StatsQuery) => download('/reports/stats.xlsx', { ...q }, '事件统计.xlsx'),
+  },
+  reportCategories: {
+    list: () => request<ReportCategory[]>('/report-categories'),
+    create: (body: ReportCategoryInput) => request<ReportCategory>('/report-categories', { method: 'POST', json: body }),
+    update: (code: string, body: ReportCategoryPatch) =>
+      request<ReportCategory>(`/report-categories/${encodeURIComponent(code)}`, { method: 'PATCH', json: body }),
+  },
+  routingRules: {
+    list: () => request<RoutingRule[]>('/routing-rules'),
+    create: (body: RoutingRuleInput) => request<RoutingRule>('/routing-rules', { method: 'POST', json: body }),
+    remove: (id: string) => request<void>(`/routing-rules/${encodeURIComponent(id)}`, { method: 'DELETE' }),
+  },
+  workCalendar: {
+    list: () => request<CalendarYear[]>('/work-calendar'),
+    put: (year: number, body: CalendarYear) => request<CalendarYear>(`/work-calendar/${year}`, { method: 'PUT', json: body }),
+  },
+  files: {
+    uploadPhoto,
+  },
+  notifications: {
+    list: (opts: { unread?: boolean; limit?: number } = {}) =>
+      request<{ unread: number; items: AppNotification[] }>('/notifications', { query: { unread: opts.unread ? 'true' : undefined, limit: opts.limit } }),
+    read: (id: string) => request<{ ok: true }>(`/notifications/${encodeURIComponent(id)}/read`, { method: 'POST' }),
+    readAll: () => request<{ updated: number }>('/notifications/read-all', { method: 'POST' }),
+  },
 };
+
+/** The live event stream's address (EventSource sends the session cookie itself). */
+export const EVENTS_STREAM_URL = `${API_BASE}/events/stream`;
+
+function reportQuery(q: ReportQuery): Query {
+  return {
+    page: q.page,
+    pageSize: q.pageSize,
+    status: q.status?.length ? q.status.join(',') : undefined,
+    categoryCode: q.categoryCode,
+    deptOrgId: q.deptOrgId,
+    gridId: q.gridId,
+    streetOrgId: q.streetOrgId,
+    channel: q.channel,
+    q: q.q,
+    triage: q.triage || undefined,
+    overdue: q.overdue || undefined,
+    atRisk: q.atRisk || undefined,
+    supervised: q.supervised || undefined,
+    mine: q.mine || undefined,
+    from: q.from,
+    to: q.to,
+    order: q.order,
+  };
+}

@@ -1,9 +1,17 @@
-import { useMemo, useState } from 'react';
+import { useEffect, useMemo, useState } from 'react';
 import { Outlet, useLocation, useNavigate } from 'react-router-dom';
 import { App, Avatar, Button, Dropdown, Layout, Menu, Space, Tag, Tooltip, type MenuProps } from 'antd';
 import {
   AlertOutlined,
   ApartmentOutlined,
+  BarChartOutlined,
+  FlagOutlined,
+  FormOutlined,
+  MenuOutlined,
+  MobileOutlined,
+  NodeIndexOutlined,
+  SettingOutlined,
+  UnorderedListOutlined,
   ApiOutlined,
   AuditOutlined,
   BorderOuterOutlined,
@@ -13,7 +21,6 @@ import {
   GlobalOutlined,
   KeyOutlined,
   LogoutOutlined,
-  NotificationOutlined,
   SafetyCertificateOutlined,
   SendOutlined,
   TeamOutlined,
@@ -24,6 +31,7 @@ import { useI18n, labels, type MsgKey } from '../i18n';
 import { useAuth } from './auth';
 import { Logo } from './Logo';
 import { ChangePasswordModal } from './ChangePasswordModal';
+import { InboxBell } from './InboxBell';
 import type { Permission } from '../api';
 
 const { Header, Sider, Content } = Layout;
@@ -47,8 +55,19 @@ const ADMIN_PAGES: NavPage[] = [
   { key: 'users', path: '/users', label: 'nav.users', icon: <TeamOutlined />, permission: 'user.read' },
   { key: 'audit', path: '/audit', label: 'nav.audit', icon: <AuditOutlined />, permission: 'audit.read' },
 ];
+/** 事件中枢; keys are the path below /reports ('reports' itself is the case list). */
+const REPORT_PAGES: NavPage[] = [
+  { key: 'reports/intake', path: '/reports/intake', label: 'nav.reports.intake', icon: <FormOutlined />, permission: 'report.create' },
+  { key: 'reports/triage', path: '/reports/triage', label: 'nav.reports.triage', icon: <NodeIndexOutlined />, permission: 'report.triage' },
+  { key: 'reports', path: '/reports', label: 'nav.reports.list', icon: <UnorderedListOutlined />, permission: 'report.read' },
+  { key: 'reports/mine', path: '/reports/mine', label: 'nav.reports.mine', icon: <MobileOutlined />, permission: 'report.handle' },
+  { key: 'reports/supervision', path: '/reports/supervision', label: 'nav.reports.supervision', icon: <FlagOutlined />, permission: 'report.supervise' },
+  { key: 'reports/stats', path: '/reports/stats', label: 'nav.reports.stats', icon: <BarChartOutlined />, permission: 'report.read' },
+  { key: 'reports/settings', path: '/reports/settings', label: 'nav.reports.settings', icon: <SettingOutlined />, permission: 'report.configure' },
+];
+const REPORT_SUBPAGES = new Set(['intake', 'triage', 'mine', 'supervision', 'stats', 'settings']);
+
 const COMING: { key: string; label: MsgKey; icon: React.ReactNode }[] = [
-  { key: 'reports', label: 'nav.reports', icon: <NotificationOutlined /> },
   { key: 'alerts', label: 'nav.alerts', icon: <AlertOutlined /> },
   { key: 'custody', label: 'nav.custody', icon: <SafetyCertificateOutlined /> },
   { key: 'dispatch', label: 'nav.dispatch', icon: <SendOutlined /> },
@@ -64,8 +83,17 @@ export function AppLayout() {
   const [collapsed, setCollapsed] = useState(() => localStorage.getItem(COLLAPSED_KEY) === '1');
   const [pwdOpen, setPwdOpen] = useState(false);
 
+  // Phones: the menu hides behind a button in the header and slides over the page.
+  const [mobile, setMobile] = useState(() => typeof window !== 'undefined' && window.innerWidth < 768);
+  const [menuOpen, setMenuOpen] = useState(false);
+  useEffect(() => setMenuOpen(false), [location.pathname]);
+
   const selectedKey = useMemo(() => {
-    const seg = location.pathname.split('/')[1] ?? '';
+    const [, seg = '', sub = ''] = location.pathname.split('/');
+    if (seg === 'reports') {
+      if (sub === 'patrol') return 'reports/mine';
+      return REPORT_SUBPAGES.has(sub) ? `reports/${sub}` : 'reports';
+    }
     return seg === '' ? 'map' : seg;
   }, [location.pathname]);
 
@@ -73,7 +101,9 @@ export function AppLayout() {
     const page = (p: NavPage) => ({ key: p.key, icon: p.icon, label: t(p.label) });
     const base = BASE_PAGES.filter((p) => !p.permission || can(p.permission)).map(page);
     const admin = ADMIN_PAGES.filter((p) => !p.permission || can(p.permission)).map(page);
+    const reports = REPORT_PAGES.filter((p) => !p.permission || can(p.permission)).map(page);
     const result: NonNullable<MenuProps['items']> = [{ key: 'map', icon: <EnvironmentOutlined />, label: t('nav.map') }];
+    if (reports.length) result.push({ type: 'group', key: 'g-reports', label: t('nav.group.reports'), children: reports });
     if (base.length) result.push({ type: 'group', key: 'g-base', label: t('nav.group.base'), children: base });
     if (admin.length) result.push({ type: 'group', key: 'g-admin', label: t('nav.group.admin'), children: admin });
     result.push({
@@ -111,7 +141,7 @@ export function AppLayout() {
     if (key === 'api-docs') return;
     if (key === 'map') navigate('/');
     else {
-      const page = [...BASE_PAGES, ...ADMIN_PAGES].find((p) => p.key === key);
+      const page = [...REPORT_PAGES, ...BASE_PAGES, ...ADMIN_PAGES].find((p) => p.key === key);
       if (page) navigate(page.path);
     }
   };
@@ -133,31 +163,54 @@ export function AppLayout() {
   };
 
   const isMap = selectedKey === 'map';
+  const siderCollapsed = mobile ? !menuOpen : collapsed;
 
   return (
     <Layout className="za-shell">
+      {mobile && menuOpen && <div className="za-sider-mask" onClick={() => setMenuOpen(false)} />}
       <Sider
         collapsible
-        collapsed={collapsed}
-        onCollapse={(c) => {
+        collapsed={siderCollapsed}
+        onCollapse={(c, type) => {
+          // The breakpoint is handled by onBreakpoint; keep the desktop preference untouched.
+          if (type === 'responsive') return;
+          if (mobile) {
+            setMenuOpen(!c);
+            return;
+          }
           setCollapsed(c);
           localStorage.setItem(COLLAPSED_KEY, c ? '1' : '0');
         }}
+        breakpoint="md"
+        onBreakpoint={(broken) => {
+          setMobile(broken);
+          setMenuOpen(false);
+        }}
+        trigger={mobile ? null : undefined}
         width={208}
-        collapsedWidth={56}
+        collapsedWidth={mobile ? 0 : 56}
         theme="dark"
-        className="za-sider"
+        className={mobile ? 'za-sider za-sider-mobile' : 'za-sider'}
       >
         <div className="za-brand" onClick={() => navigate('/')} role="link" tabIndex={0}>
           <Logo size={28} />
-          {!collapsed && <span>{t('app.short')}</span>}
+          {!siderCollapsed && <span>{t('app.short')}</span>}
         </div>
         <Menu theme="dark" mode="inline" selectedKeys={[selectedKey]} items={items} onClick={onMenuClick} />
       </Sider>
       <Layout>
         <Header className="za-header">
-          <div className="za-header-title">{t('app.title')}</div>
-          <Space size={8}>
+          {mobile ? (
+            <Space size={4} className="za-header-mobile">
+              <Button type="text" className="za-header-btn" icon={<MenuOutlined />} onClick={() => setMenuOpen((o) => !o)} aria-label={t('nav.menu')} data-testid="menu-toggle" />
+              <Logo size={22} />
+              <span className="za-header-title">{t('app.short')}</span>
+            </Space>
+          ) : (
+            <div className="za-header-title">{t('app.title')}</div>
+          )}
+          <Space size={mobile ? 2 : 8}>
+            <InboxBell />
             <Tooltip title={lang === 'zh-CN' ? 'Switch to English' : '切换到中文'}>
               <Button
                 type="text"
@@ -166,13 +219,13 @@ export function AppLayout() {
                 className="za-header-btn"
                 onClick={() => setLang(lang === 'zh-CN' ? 'en-US' : 'zh-CN')}
               >
-                {t('lang.switch')}
+                {mobile ? null : t('lang.switch')}
               </Button>
             </Tooltip>
             <Dropdown menu={userMenu} placement="bottomRight" trigger={['click']}>
               <Button type="text" className="za-header-btn za-user-btn">
                 <Avatar size={24} icon={<UserOutlined />} style={{ background: '#3b82f6' }} />
-                <span className="za-user-name">{user?.displayName ?? user?.username}</span>
+                {!mobile && <span className="za-user-name">{user?.displayName ?? user?.username}</span>}
                 <span className="za-user-org">
                   {user?.orgName}
                   {user?.roles?.length ? ` · ${user.roles.map((r) => labels.role(lang, r)).join('、')}` : ''}

@@ -20,6 +20,33 @@ const GridsPage = lazy(() => import('../modules/geo/GridsPage'));
 const OrgsPage = lazy(() => import('../modules/core/OrgsPage'));
 const UsersPage = lazy(() => import('../modules/core/UsersPage'));
 const AuditPage = lazy(() => import('../modules/audit/AuditPage'));
+const ReportListPage = lazy(() => import('../modules/reports/ReportListPage'));
+const ReportDetailPage = lazy(() => import('../modules/reports/ReportDetailPage'));
+const IntakePage = lazy(() => import('../modules/reports/IntakePage'));
+const TriagePage = lazy(() => import('../modules/reports/TriagePage'));
+const MyTasksPage = lazy(() => import('../modules/reports/MyTasksPage'));
+const MyTaskDetailPage = lazy(() => import('../modules/reports/MyTaskDetailPage'));
+const PatrolPage = lazy(() => import('../modules/reports/PatrolPage'));
+const SupervisionPage = lazy(() => import('../modules/reports/SupervisionPage'));
+const StatsPage = lazy(() => import('../modules/reports/StatsPage'));
+const ReportSettingsPage = lazy(() => import('../modules/reports/SettingsPage'));
+// Residents' pages: no account, outside the console's shell.
+const ResidentReportPage = lazy(() => import('../resident/ReportPage'));
+const ResidentStatusPage = lazy(() => import('../resident/StatusPage'));
+
+/** The console's report pages: path below /reports, permission, page. */
+const REPORT_ROUTES: { path: string; permission: Permission; element: ReactNode }[] = [
+  { path: 'reports', permission: 'report.read', element: <ReportListPage /> },
+  { path: 'reports/intake', permission: 'report.create', element: <IntakePage /> },
+  { path: 'reports/triage', permission: 'report.triage', element: <TriagePage /> },
+  { path: 'reports/mine', permission: 'report.handle', element: <MyTasksPage /> },
+  { path: 'reports/mine/:id', permission: 'report.handle', element: <MyTaskDetailPage /> },
+  { path: 'reports/patrol', permission: 'report.create', element: <PatrolPage /> },
+  { path: 'reports/supervision', permission: 'report.supervise', element: <SupervisionPage /> },
+  { path: 'reports/stats', permission: 'report.read', element: <StatsPage /> },
+  { path: 'reports/settings', permission: 'report.configure', element: <ReportSettingsPage /> },
+  { path: 'reports/:id', permission: 'report.read', element: <ReportDetailPage /> },
+];
 
 export const PRIMARY = '#1d4ed8';
 
@@ -86,6 +113,22 @@ export function Root() {
             <Routes>
               <Route path="/login" element={<LoginPage />} />
               <Route
+                path="/report"
+                element={
+                  <Suspense fallback={<Loading />}>
+                    <ResidentReportPage />
+                  </Suspense>
+                }
+              />
+              <Route
+                path="/r/:code?"
+                element={
+                  <Suspense fallback={<Loading />}>
+                    <ResidentStatusPage />
+                  </Suspense>
+                }
+              />
+              <Route
                 element={
                   <RequireAuth>
                     <AppLayout />
@@ -140,6 +183,9 @@ export function Root() {
                     </RequirePermission>
                   }
                 />
+                {REPORT_ROUTES.map((r) => (
+                  <Route key={r.path} path={r.path} element={<RequirePermission permission={r.permission}>{r.element}</RequirePermission>} />
+                ))}
                 <Route path="*" element={<NotFound />} />
               </Route>
             </Routes>

@@ -9,7 +9,7 @@ import { loadLabelledReports } from './classifier/index.js';
 import { addMinutes, type WorkCalendar } from './reports.calendar.js';
 import { STAGES, type Stage, type StageLimits } from './reports.categories.js';
 import * as repo from './reports.repository.js';
-import type { ReportsService } from './reports.service.js';
+import { CHANNEL_LABELS, type ReportsService } from './reports.service.js';
 import type { ReportEventsTable, ReportStagesTable, ReportsTable } from './reports.tables.js';
 
 const MARKER = 'demo.reports.seeded';
@@ -87,7 +87,7 @@ export async function seedDemoReports(db: Db, reports: ReportsService, opts: { d
       const triage = endStage === 'accept';
       const late = rng.chance(0.18);
       let t = created;
-      const events: Insertable<ReportEventsTable>[] = [{ report_id: id, action: 'create', from_status: null, to_status: 'reported', actor_id: null, actor_name: channel === 'resident' ? '群众' : operator, note: `渠道：${channel}`, created_at: t }];
+      const events: Insertable<ReportEventsTable>[] = [{ report_id: id, action: 'create', from_status: null, to_status: 'reported', actor_id: null, actor_name: channel === 'resident' ? '群众' : operator, note: `渠道：${CHANNEL_LABELS[channel]}`, created_at: t }];
       let status = 'reported';
       let stage: Stage | null = null;
       let stageStarted: Date | null = null;

@@ -405,6 +405,16 @@ export async function findExtension(db: DbOrTx, reportId: string, id: string) {
   return db.selectFrom('report_extensions').selectAll().where('report_id', '=', reportId).where('id', '=', id).forUpdate().executeTakeFirst();
 }
 
+/** Closes the pending extension requests of a case whose stage has ended. */
+export async function closePendingExtensions(db: DbOrTx, reportId: string, note: string) {
+  await db
+    .updateTable('report_extensions')
+    .set({ status: 'rejected', decision_note: note, decided_at: new Date() })
+    .where('report_id', '=', reportId)
+    .where('status', '=', 'pending')
+    .execute();
+}
+
 export async function decideExtension(db: DbOrTx, id: string, d: { status: 'approved' | 'rejected'; decidedBy: string | null; note: string | null }) {
   await db.updateTable('report_extensions').set({ status: d.status, decided_by: d.decidedBy, decision_note: d.note, decided_at: new Date() }).where('id', '=', id).execute();
 }

@@ -27,6 +27,7 @@ export interface Classifier {
 
 export const CHANNELS = ['resident', 'hotline', 'patrol', 'api', 'open311'] as const;
 export type Channel = (typeof CHANNELS)[number];
+export const CHANNEL_LABELS: Record<Channel, string> = { resident: '群众上报', hotline: '热线', patrol: '网格巡查', api: '系统接入', open311: 'Open311' };
 
 export interface ReportInput {
   channel: Channel;
@@ -156,6 +157,8 @@ export function createReportsService(deps: { db: Db; geo: GeoService; classifier
     if (opts.finishCurrent) {
       const cur = await repo.currentStage(tx, r.id);
       if (cur) await repo.finishStage(tx, cur.id, now, cur.deadline ? now.getTime() <= new Date(cur.deadline).getTime() : null);
+      // An extension asked for a stage that has ended has nothing left to extend.
+      await repo.closePendingExtensions(tx, r.id, '环节已结束，申请自动关闭');
     }
     await cancelTimers(tx, r.id, 'report.');
     const stage = STATUS_STAGE[to];
@@ -333,7 +336,7 @@ export function createReportsService(deps: { db: Db; geo: GeoService; classifier
         await repo.addPhotos(tx, id, input.photoIds, 'report');
       }
       const base = { id, category_code: category?.code ?? null, time_mode: category?.time_mode ?? 'working' };
-      await repo.insertEvent(tx, { reportId: id, action: 'create', from: null, to: 'reported', actorId: ctx.actor?.via === 'session' || ctx.actor?.via === 'token' ? ctx.actor.userId : null, actorName: actorName(ctx), note: `渠道：${input.channel}` });
+      await repo.insertEvent(tx, { reportId: id, action: 'create', from: null, to: 'reported', actorId: ctx.actor?.via === 'session' || ctx.actor?.via === 'token' ? ctx.actor.userId : null, actorName: actorName(ctx), note: `渠道：${CHANNEL_LABELS[input.channel]}` });
       let status: Status = 'reported';
       let stageInfo = await enterStatus(tx, base, 'reported', now, { finishCurrent: false });
       if (auto) {
@@ -426,6 +429,8 @@ export function createReportsService(deps: { db: Db; geo: GeoService; classifier
           patch.assignee_id = target.assignee?.id ?? null;
           const steps = [...((r.routing as RoutingStep[]) ?? [])];
           if (target.manual) steps.push({ kind: 'manual', text: `${actorName(ctx)}${action === 'reassign' ? '改派' : '人工派遣'}至${target.dept.name}${target.assignee ? `，${target.assignee.displayName}` : ''}` });
+          // The engine decided: say which department and why, after the steps already shown.
+          else steps.push(...target.steps.filter((st) => st.kind !== 'location' && !steps.some((o) => o.text === st.text)));
           patch.routing = JSON.stringify(steps);
           data.dept = target.dept.name;
           data.assignee = target.assignee?.displayName ?? null;
@@ -555,7 +560,7 @@ export function createReportsService(deps: { db: Db; geo: GeoService; classifier
       const [o] = await repo.orgsByIds(tx, [input.deptOrgId]);
       if (!o || !o.path.startsWith(ctx.actor.scopePath) || !['department', 'agency', 'street', 'community'].includes(o.kind)) throw invalid('deptOrgId', 'no such department in your area');
       const assignee = input.assigneeId ? await checkAssignee(tx, input.assigneeId, [o.path, r.area_path]) : null;
-      return { dept: { id: o.id, name: o.name, path: o.path }, assignee, manual: true };
+      return { dept: { id: o.id, name: o.name, path: o.path }, assignee, manual: true, steps: [] as RoutingStep[] };
     }
     // Without a choice: the routing engine decides, as at intake.
     if (!r.category_code) throw invalid('categoryCode', 'set the category first');
@@ -570,7 +575,7 @@ export function createReportsService(deps: { db: Db; geo: GeoService; classifier
     });
     if (!routed.dept) throw invalid('deptOrgId', 'no department found for this category here: choose one');
     const assignee = input.assigneeId ? await checkAssignee(tx, input.assigneeId, [routed.dept.path, r.area_path]) : routed.assignee;
-    return { dept: routed.dept, assignee, manual: !!input.assigneeId };
+    return { dept: routed.dept, assignee, manual: !!input.assigneeId, steps: routed.steps };
   }
 
   async function checkAssignee(tx: DbOrTx, userId: string, paths: string[]) {

@@ -57,7 +57,7 @@ export async function notifyUsers(tx: DbOrTx, userIds: string[], n: Notice): Pro
     .insertInto('notifications')
     .values(ids.map((user_id) => ({ user_id, kind: n.kind, title: n.title, body: n.body ?? '', subject_type: n.subjectType ?? null, subject_id: n.subjectId ?? null, link: n.link ?? null })))
     .execute();
-  await publishEvent(tx, { type: 'notification', userIds: ids, subjectType: n.subjectType, subjectId: n.subjectId, data: { kind: n.kind, title: n.title } });
+  await publishEvent(tx, { type: 'notification', userIds: ids, subjectType: n.subjectType, subjectId: n.subjectId, data: { kind: n.kind, title: n.title, link: n.link ?? null } });
 }
 
 /**
