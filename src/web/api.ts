@@ -1,3 +1,4 @@
+import type { StatsRow } from '../server/modules/reports/reports.stats';
 import type { OrgKind, DeptType } from '../server/modules/core/core.types';
 /**
  * Typed client of the Zhian HTTP API (/api/v1).
@@ -553,23 +554,8 @@ export interface PendingExtension {
 
 export type StatsGroupBy = 'dept' | 'grid' | 'category' | 'street' | 'day';
 
-export interface StatsRow {
-  key: string | null;
-  name: string;
-  total: number;
-  open: number;
-  closed: number;
-  voided: number;
-  overdue: number;
-  /** 0..1 */
-  resolutionRate: number | null;
-  onTimeRate: number | null;
-  avgCloseMinutes: number | null;
-  satisfied: number;
-  basicallySatisfied: number;
-  dissatisfied: number;
-  satisfactionRate: number | null;
-}
+// The statistics row is the server's own type.
+export type { StatsRow } from '../server/modules/reports/reports.stats';
 
 export interface ReportStats {
   from: string;

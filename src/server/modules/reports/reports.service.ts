@@ -68,6 +68,8 @@ const MAX_TEXT = 2000;
 const MAX_PHOTOS = 9;
 const PHONE_RE = /^(1[3-9]\d{9}|0\d{2,3}-?\d{7,8})$/;
 const CACHE_MS = 30_000;
+/** Words for the steps that are not workflow actions, for webhooks and live events. */
+const EVENT_ACTION_LABELS: Record<string, string> = { categorize: '重新分类', extension: '延时审批', warned: '临期预警', escalated: '超期督办', rated: '群众评价' };
 const TRACKING_ALPHABET = '23456789ABCDEFGHJKLMNPQRSTUVWXYZ';
 
 function trackingCode(): string {
@@ -197,7 +199,10 @@ export function createReportsService(deps: { db: Db; geo: GeoService; classifier
   }
 
   async function publishChange(tx: DbOrTx, r: { id: string; area_path: string; dept_path: string | null; number: string }, type: string, data: Record<string, unknown> = {}) {
-    await publishEvent(tx, { type, subjectType: 'report', subjectId: r.id, orgPaths: [r.area_path, ...(r.dept_path ? [r.dept_path] : [])], data: { number: r.number, ...data } });
+    const words: Record<string, string> = {};
+    if (typeof data.action === 'string') words.actionLabel = EVENT_ACTION_LABELS[data.action] ?? ACTION_LABELS[data.action as Action] ?? data.action;
+    if (typeof data.status === 'string') words.statusLabel = STATUS_LABELS[data.status as Status] ?? data.status;
+    await publishEvent(tx, { type, subjectType: 'report', subjectId: r.id, orgPaths: [r.area_path, ...(r.dept_path ? [r.dept_path] : [])], data: { number: r.number, ...data, ...words } });
   }
 
   // ---------------------------------------------------------------- intake

@@ -139,38 +139,6 @@ function dingtalkUrl(url: string, secret: string, nowMs: number): string {
 
 // ---------------------------------------------------------------- DingTalk message
 
-const STATUS_LABELS: Record<string, string> = {
-  reported: '待受理',
-  accepted: '待立案',
-  registered: '待派遣',
-  dispatched: '处置中',
-  handled: '待核查',
-  verified: '待结案',
-  closed: '已结案',
-  suspended: '挂账',
-  voided: '已作废',
-};
-const ACTION_LABELS: Record<string, string> = {
-  accept: '受理',
-  register: '立案',
-  dispatch: '派遣',
-  handle: '处置完成',
-  verify: '核查通过',
-  close: '结案',
-  return: '回退',
-  suspend: '挂账',
-  resume: '恢复',
-  void: '作废',
-  merge: '合并',
-  reopen: '重新办理',
-  supervise: '督办',
-  reassign: '改派',
-  categorize: '重新分类',
-  extension: '延时申请',
-  warned: '临期预警',
-  escalated: '超期升级',
-  rated: '群众评价',
-};
 const TIME_FORMAT = new Intl.DateTimeFormat('zh-CN', {
   timeZone: 'Asia/Shanghai',
   year: 'numeric',
@@ -207,8 +175,9 @@ export function dingtalkMessage(p: WebhookPayload): { msgtype: 'markdown'; markd
     heading = `事件通知（${p.type}）`;
   }
   if (number) lines.push(`- 案件编号：${number}`);
-  if (action) lines.push(`- 动作：${ACTION_LABELS[action] ?? action}`);
-  if (status) lines.push(`- 状态：${STATUS_LABELS[status] ?? status}`);
+  // The module that publishes an event names its action and status in words (actionLabel, statusLabel).
+  if (action) lines.push(`- 动作：${str(d.actionLabel) || action}`);
+  if (status) lines.push(`- 状态：${str(d.statusLabel) || status}`);
   const at = new Date(p.occurredAt);
   lines.push(`- 时间：${Number.isNaN(at.getTime()) ? p.occurredAt : TIME_FORMAT.format(at)}`);
   return { msgtype: 'markdown', markdown: { title, text: `### ${heading}\n${lines.join('\n')}\n\n> 来自智安事件中枢` } };

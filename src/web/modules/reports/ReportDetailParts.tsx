@@ -135,28 +135,63 @@ export function StageTable({ stages }: { stages: ReportStage[] }) {
 const EXT_COLORS: Record<string, string> = { pending: 'gold', approved: 'green', rejected: 'red' };
 
 /** The extension requests of a case; approvers decide pending ones inline. */
-export function ExtensionList({ report, canApprove, onChanged }: { report: ReportDetail; canApprove: boolean; onChanged: (r: ReportDetail) => void }) {
+/** What an approver decides on: one extension request of a case. */
+export interface ExtensionDecision {
+  reportId: string;
+  number: string;
+  ext: { id: string; stage: string; minutes: number; reason: string };
+  approve: boolean;
+}
+
+/** Approve or reject an extension request, with an optional note (detail page and supervision board). */
+export function ExtensionDecisionModal({ deciding, onClose, onDone }: { deciding: ExtensionDecision | null; onClose: () => void; onDone: (r: ReportDetail) => void }) {
   const { t, lang } = useI18n();
   const { message } = App.useApp();
   const showError = useShowError();
-  const [deciding, setDeciding] = useState<{ ext: ExtensionRequest; approve: boolean } | null>(null);
   const [note, setNote] = useState('');
   const [saving, setSaving] = useState(false);
-
   const decide = async () => {
     if (!deciding) return;
     setSaving(true);
     try {
-      const r = await api.reports.decideExtension(report.id, deciding.ext.id, deciding.approve, note.trim() || null);
+      const r = await api.reports.decideExtension(deciding.reportId, deciding.ext.id, deciding.approve, note.trim() || null);
       message.success(deciding.approve ? t('rep.extApproved') : t('rep.extRejected'));
-      setDeciding(null);
-      onChanged(r);
+      setNote('');
+      onDone(r);
     } catch (e) {
       showError(e);
     } finally {
       setSaving(false);
     }
   };
+  return (
+    <Modal
+      open={!!deciding}
+      title={`${deciding?.approve ? t('rep.extApprove') : t('rep.extReject')} · ${deciding?.number ?? ''}`}
+      onCancel={() => {
+        setNote('');
+        onClose();
+      }}
+      onOk={decide}
+      okText={deciding?.approve ? t('rep.extApprove') : t('rep.extReject')}
+      okButtonProps={{ danger: !deciding?.approve }}
+      cancelText={t('common.cancel')}
+      confirmLoading={saving}
+    >
+      {deciding && (
+        <Typography.Paragraph>
+          {labels.stage(lang, deciding.ext.stage)} +{durationText(deciding.ext.minutes, t)}：{deciding.ext.reason}
+        </Typography.Paragraph>
+      )}
+      <Input.TextArea rows={2} maxLength={500} placeholder={t('rep.extDecisionNote')} value={note} onChange={(e) => setNote(e.target.value)} />
+    </Modal>
+  );
+}
+
+export function ExtensionList({ report, canApprove, onChanged }: { report: ReportDetail; canApprove: boolean; onChanged: (r: ReportDetail) => void }) {
+  const { t, lang } = useI18n();
+  const [deciding, setDeciding] = useState<ExtensionDecision | null>(null);
+  const ask = (e: ExtensionRequest, approve: boolean) => setDeciding({ reportId: report.id, number: report.number, ext: e, approve });
 
   if (!report.extensions.length) return <Typography.Text type="secondary">{t('rep.noRecords')}</Typography.Text>;
   return (
@@ -174,10 +209,7 @@ export function ExtensionList({ report, canApprove, onChanged }: { report: Repor
                       key="ok"
                       size="small"
                       type="primary"
-                      onClick={() => {
-                        setNote('');
-                        setDeciding({ ext: e, approve: true });
-                      }}
+                      onClick={() => ask(e, true)}
                       data-testid="extension-approve"
                     >
                       {t('rep.extApprove')}
@@ -186,10 +218,7 @@ export function ExtensionList({ report, canApprove, onChanged }: { report: Repor
                       key="no"
                       size="small"
                       danger
-                      onClick={() => {
-                        setNote('');
-                        setDeciding({ ext: e, approve: false });
-                      }}
+                      onClick={() => ask(e, false)}
                       data-testid="extension-reject"
                     >
                       {t('rep.extReject')}
@@ -222,23 +251,14 @@ export function ExtensionList({ report, canApprove, onChanged }: { report: Repor
           </List.Item>
         )}
       />
-      <Modal
-        open={!!deciding}
-        title={`${deciding?.approve ? t('rep.extApprove') : t('rep.extReject')} · ${report.number}`}
-        onCancel={() => setDeciding(null)}
-        onOk={decide}
-        okText={deciding?.approve ? t('rep.extApprove') : t('rep.extReject')}
-        okButtonProps={{ danger: !deciding?.approve }}
-        cancelText={t('common.cancel')}
-        confirmLoading={saving}
-      >
-        {deciding && (
-          <Typography.Paragraph>
-            {labels.stage(lang, deciding.ext.stage)} +{durationText(deciding.ext.minutes, t)}：{deciding.ext.reason}
-          </Typography.Paragraph>
-        )}
-        <Input.TextArea rows={2} maxLength={500} placeholder={t('rep.extDecisionNote')} value={note} onChange={(e) => setNote(e.target.value)} />
-      </Modal>
+      <ExtensionDecisionModal
+        deciding={deciding}
+        onClose={() => setDeciding(null)}
+        onDone={(r) => {
+          setDeciding(null);
+          onChanged(r);
+        }}
+      />
     </>
   );
 }

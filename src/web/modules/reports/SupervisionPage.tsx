@@ -5,7 +5,7 @@
  */
 import { useCallback, useEffect, useState } from 'react';
 import { Link } from 'react-router-dom';
-import { App, Badge, Button, Card, Col, Empty, Input, Modal, Row, Space, Spin, Typography } from 'antd';
+import { Badge, Button, Card, Col, Empty, Row, Space, Spin, Typography } from 'antd';
 import { AlertOutlined, ClockCircleOutlined, FieldTimeOutlined, FlagOutlined, ReloadOutlined } from '@ant-design/icons';
 import { api, type PendingExtension, type ReportSummary } from '../../api';
 import { labels, useI18n } from '../../i18n';
@@ -15,6 +15,7 @@ import { PageHeader } from '../../components/PageHeader';
 import { isReportEvent, useLiveRefresh } from '../../components/liveEvents';
 import { formatTime } from '../../format';
 import { ActionModal } from './ActionModal';
+import { ExtensionDecisionModal, type ExtensionDecision } from './ReportDetailParts';
 import { DeadlineCountdown } from './DeadlineCountdown';
 import { StatusTag } from './StatusTag';
 import { OPEN_STATUSES, durationText } from './report-meta';
@@ -32,14 +33,11 @@ interface Board {
 export default function SupervisionPage() {
   const { t, lang } = useI18n();
   const { can } = useAuth();
-  const { message } = App.useApp();
   const showError = useShowError();
   const [board, setBoard] = useState<Board | null>(null);
   const [loading, setLoading] = useState(false);
   const [supervising, setSupervising] = useState<ReportSummary | null>(null);
-  const [deciding, setDeciding] = useState<{ ext: PendingExtension; approve: boolean } | null>(null);
-  const [note, setNote] = useState('');
-  const [saving, setSaving] = useState(false);
+  const [deciding, setDeciding] = useState<ExtensionDecision | null>(null);
   const canApprove = can('report.approve');
 
   const load = useCallback(async () => {
@@ -72,20 +70,7 @@ export default function SupervisionPage() {
   }, [load]);
   useLiveRefresh(isReportEvent, () => void load(), 1200);
 
-  const decide = async () => {
-    if (!deciding) return;
-    setSaving(true);
-    try {
-      await api.reports.decideExtension(deciding.ext.reportId, deciding.ext.id, deciding.approve, note.trim() || null);
-      message.success(deciding.approve ? t('rep.extApproved') : t('rep.extRejected'));
-      setDeciding(null);
-      void load();
-    } catch (e) {
-      showError(e);
-    } finally {
-      setSaving(false);
-    }
-  };
+  const ask = (ext: PendingExtension, approve: boolean) => setDeciding({ reportId: ext.reportId, number: ext.number, ext, approve });
 
   const caseCard = (r: ReportSummary) => (
     <div key={r.id} className={`za-board-card${r.overdue ? ' za-board-late' : r.warned ? ' za-board-warn' : ''}`} data-testid="board-card" data-number={r.number}>
@@ -182,10 +167,7 @@ export default function SupervisionPage() {
                         <Button
                           size="small"
                           type="primary"
-                          onClick={() => {
-                            setNote('');
-                            setDeciding({ ext: e, approve: true });
-                          }}
+                          onClick={() => ask(e, true)}
                           data-testid="extension-approve"
                         >
                           {t('rep.extApprove')}
@@ -193,10 +175,7 @@ export default function SupervisionPage() {
                         <Button
                           size="small"
                           danger
-                          onClick={() => {
-                            setNote('');
-                            setDeciding({ ext: e, approve: false });
-                          }}
+                          onClick={() => ask(e, false)}
                           data-testid="extension-reject"
                         >
                           {t('rep.extReject')}
@@ -221,23 +200,14 @@ export default function SupervisionPage() {
           void load();
         }}
       />
-      <Modal
-        open={!!deciding}
-        title={`${deciding?.approve ? t('rep.extApprove') : t('rep.extReject')} · ${deciding?.ext.number ?? ''}`}
-        onCancel={() => setDeciding(null)}
-        onOk={decide}
-        okText={deciding?.approve ? t('rep.extApprove') : t('rep.extReject')}
-        okButtonProps={{ danger: !deciding?.approve }}
-        cancelText={t('common.cancel')}
-        confirmLoading={saving}
-      >
-        {deciding && (
-          <Typography.Paragraph>
-            {labels.stage(lang, deciding.ext.stage)} +{durationText(deciding.ext.minutes, t)}：{deciding.ext.reason}
-          </Typography.Paragraph>
-        )}
-        <Input.TextArea rows={2} maxLength={500} placeholder={t('rep.extDecisionNote')} value={note} onChange={(e) => setNote(e.target.value)} />
-      </Modal>
+      <ExtensionDecisionModal
+        deciding={deciding}
+        onClose={() => setDeciding(null)}
+        onDone={() => {
+          setDeciding(null);
+          void load();
+        }}
+      />
     </div>
   );
 }
