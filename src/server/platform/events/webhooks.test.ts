@@ -248,13 +248,13 @@ describe('delivery', () => {
     expect(d.last_error).toBeNull();
   });
 
-  it('DingTalk format: a report change names the action in Chinese', async () => {
+  it('DingTalk format: a report change names the action in the words the module gave', async () => {
     const { t, admin, districtPath } = await tenant();
     const rx = await receiver({ dingtalk: true });
     const hook = await createWebhook(admin, { url: `${rx.url}/robot/send?access_token=x`, format: 'dingtalk', events: ['report.changed'] });
     expect(hook.secret).toMatch(/^whsec_/);
     await z.handle.db.transaction().execute((tx) =>
-      publishEvent(tx, { type: 'report.changed', subjectType: 'report', subjectId: t.gridId, orgPaths: [districtPath], data: { number: '20240101000001', action: 'dispatch', status: 'dispatched' } }),
+      publishEvent(tx, { type: 'report.changed', subjectType: 'report', subjectId: t.gridId, orgPaths: [districtPath], data: { number: '20240101000001', action: 'dispatch', status: 'dispatched', actionLabel: '派遣', statusLabel: '处置中' } }),
     );
     await tickUntil(() => rx.requests.length > 0);
     const req = rx.requests[0];
