@@ -88,7 +88,12 @@ describe.skipIf(!PG_URL)('processes racing on one fresh PostgreSQL database', ()
       await withClient(url, async (c) => {
         expect(await count(c, `select count(*) as n from orgs where code = '330481'`)).toBe(1);
         expect(await count(c, `select count(*) as n from settings where key = 'demo.seeded'`)).toBe(1);
-        expect(await count(c, `select count(*) as n from audit_log where action = 'demo.seeded'`)).toBe(1);
+        expect(await count(c, `select count(*) as n from audit_log where action = 'demo.seeded' and target_type = 'district'`)).toBe(1);
+        // The demo district's cases too, once: one marker, one audit row, one Open311 demo key.
+        expect(await count(c, `select count(*) as n from settings where key = 'demo.reports.seeded'`)).toBe(1);
+        expect(await count(c, `select count(*) as n from audit_log where action = 'demo.seeded' and target_type = 'report'`)).toBe(1);
+        expect(await count(c, 'select count(*) as n from open311_keys')).toBe(1);
+        expect(await count(c, 'select count(*) as n from reports')).toBeGreaterThan(300);
         expect(await count(c, 'select count(*) as n from users')).toBe(seeded.users);
         expect(await count(c, 'select count(*) as n from orgs')).toBe(seeded.orgs);
         expect(await count(c, 'select count(*) as n from grids')).toBe(seeded.grids);
