@@ -2,11 +2,9 @@
  * Zhian benchmarks: `npm run bench` → docs/benchmarks.md.
  * Each figure is measured next to its reference in the same run and reported as a ratio.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
 import Fuse from 'fuse.js';
 import pg from 'pg';
@@ -15,33 +13,8 @@ import { evaluateLabelled, type LabelledQuery } from '../src/server/modules/geo/
 import { GridIndex } from '../src/server/modules/geo/grid-index.js';
 import { generateDemoDistrict, generateGridLattice } from '../src/server/modules/demo/index.js';
 import type { AddressRecord } from '../src/server/modules/geo/geo.types.js';
-
-const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-const PG_URL = process.env.BENCH_DATABASE_URL ?? process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
-const QUICK = process.argv.includes('--quick');
-const out: string[] = [];
-const say = (s = '') => {
-  out.push(s);
-  process.stdout.write(`${s}\n`);
-};
-const fmt = (n: number, d = 0) => n.toLocaleString('en-US', { maximumFractionDigits: d, minimumFractionDigits: d });
-
-/** Runs fn repeatedly for at least ms milliseconds; returns operations per second. */
-function rate(fn: (i: number) => void, ms: number): number {
-  let n = 0;
-  const start = performance.now();
-  let now = start;
-  while (now - start < ms) {
-    for (let k = 0; k < 16; k++) fn(n++);
-    now = performance.now();
-  }
-  return (n * 1000) / (now - start);
-}
-
-function machine(): string {
-  const cpu = os.cpus()[0]?.model ?? 'unknown CPU';
-  return `${cpu}, ${os.cpus().length} cores, ${fmt(os.totalmem() / 2 ** 30, 0)} GiB RAM, ${os.type()} ${os.release()}, Node ${process.version}`;
-}
+import { fmt, machine, out, PG_URL, pgVersion, QUICK, rate, ROOT, say, startServer, stopServer } from './common.js';
+import { benchClassification, benchReportsOnPostgres } from './reports.bench.js';
 
 // ------------------------------------------------------------------ address matching
 function benchMatching() {
@@ -116,30 +89,6 @@ function benchGrids() {
 }
 
 // ------------------------------------------------------------------ HTTP latency
-async function startServer(env: Record<string, string>): Promise<{ child: ChildProcess; port: number }> {
-  const child = spawn(process.execPath, [path.join(ROOT, 'bin/zhian.js'), 'start', '--no-build'], {
-    cwd: ROOT,
-    env: { ...Object.fromEntries(Object.entries(process.env).filter(([k]) => !['DATABASE_URL', 'TEST_DATABASE_URL'].includes(k))), PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'warn', NODE_ENV: 'development', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  const port = await new Promise<number>((resolve, reject) => {
-    let buf = '';
-    const timer = setTimeout(() => reject(new Error(`server did not start: ${buf}`)), 180_000);
-    const onData = (d: Buffer) => {
-      buf += d.toString();
-      const m = buf.match(/serving http:\/\/localhost:(\d+)/) ?? buf.match(/listening at http:\/\/127\.0\.0\.1:(\d+)/);
-      if (m) {
-        clearTimeout(timer);
-        resolve(Number(m[1]));
-      }
-    };
-    child.stdout!.on('data', onData);
-    child.stderr!.on('data', onData);
-    child.on('exit', (code) => reject(new Error(`server exited ${code}: ${buf}`)));
-  });
-  return { child, port };
-}
-
 async function loadTest(port: number, paths: string[], headers: Record<string, string>, seconds: number) {
   const r = await autocannon({
     url: `http://127.0.0.1:${port}`,
@@ -200,20 +149,11 @@ async function benchHttp() {
       say(`| ${t.label} | ${m.p50} ms | ${m.p99} ms | ${fmt(m.rps)} | ${h.p50} ms | ${h.p99} ms | ${fmt(h.rps)} | ${fmt(m.p99 / Math.max(h.p99, 1), 1)}× |`);
       if (m.errors) say(`|  ↳ ${m.errors} errors / non-2xx during the match run | | | | | | | |`);
     } finally {
-      child.kill('SIGTERM');
-      await new Promise((r) => child.once('exit', r));
+      await stopServer(child);
       await t.cleanup?.();
     }
   }
   say();
-}
-
-async function pgVersion(): Promise<string> {
-  const c = new pg.Client({ connectionString: PG_URL });
-  await c.connect();
-  const r = await c.query('show server_version');
-  await c.end();
-  return String(r.rows[0].server_version).split(' ')[0];
 }
 
 async function main() {
@@ -223,11 +163,24 @@ async function main() {
   say();
   say('Reproduce with `npm run bench` (`npm run bench -- --quick` for a short run). PostgreSQL figures use `BENCH_DATABASE_URL` (default `postgres://postgres@127.0.0.1:5432/test`; a temporary database is created and dropped).');
   say();
-  benchMatching();
-  benchGrids();
-  await benchHttp();
-  if (!QUICK) fs.writeFileSync(path.join(ROOT, 'docs/benchmarks.md'), out.join('\n'));
-  else fs.writeFileSync(path.join(ROOT, '.tmp/benchmarks-quick.md'), out.join('\n'));
+  const started = performance.now();
+  // --only=matching,grids,http,classify,reports runs a subset (not written to docs/).
+  const only = process.argv.find((a) => a.startsWith('--only='))?.slice(7).split(',');
+  const run = (s: string) => !only || only.includes(s);
+  if (run('matching')) benchMatching();
+  if (run('grids')) benchGrids();
+  if (run('http')) await benchHttp();
+  if (run('classify')) benchClassification();
+  if (run('reports')) await benchReportsOnPostgres();
+  say(`Whole run: ${fmt((performance.now() - started) / 60_000, 1)} min${QUICK ? ' (--quick)' : ''}.`);
+  say();
+  if (!QUICK && !only) fs.writeFileSync(path.join(ROOT, 'docs/benchmarks.md'), out.join('\n'));
+  else {
+    const file = path.join(ROOT, `.tmp/benchmarks-${QUICK ? 'quick' : 'partial'}.md`);
+    fs.mkdirSync(path.dirname(file), { recursive: true });
+    fs.writeFileSync(file, out.join('\n'));
+    process.stderr.write(`written to ${file}\n`);
+  }
 }
 
 main().catch((e) => {
