@@ -240,6 +240,12 @@ export function webhookTimerHandlers(db: Db, opts: { fetch?: typeof fetch; timeo
     const d = await tx.selectFrom('webhook_deliveries').selectAll().where('id', '=', timer.subjectId).forUpdate().executeTakeFirst();
     // Delivered or given up already: never send twice.
     if (!d || d.status !== 'pending') return;
+    // A watchdog fired before its time (a runner ticking ahead of the clock) while its attempt
+    // may still be in flight: put it back instead of sending a second copy.
+    if (timer.payload.watchdog && Date.now() < timer.dueAt.getTime()) {
+      await scheduleTimer(tx, { kind: WEBHOOK_DELIVER, subjectId: d.id, dueAt: timer.dueAt, payload: timer.payload });
+      return;
+    }
     const hook = await tx.selectFrom('webhooks').selectAll().where('id', '=', d.webhook_id).executeTakeFirst();
     const attempts = d.attempts + 1;
     const record = (q: DbOrTx, patch: { status: 'delivered' | 'failed' | 'pending'; response_status?: number | null; last_error?: string | null }) =>
@@ -260,7 +266,7 @@ export function webhookTimerHandlers(db: Db, opts: { fetch?: typeof fetch; timeo
     if (!isDeliverableUrl(hook.url)) return void (await record(tx, { status: 'failed', last_error: 'refused: the URL is not http(s)' }));
 
     await record(tx, { status: 'pending', response_status: d.response_status, last_error: d.last_error });
-    await scheduleTimer(tx, { kind: WEBHOOK_DELIVER, subjectId: d.id, dueAt: new Date(Date.now() + timeoutMs + 60_000) });
+    await scheduleTimer(tx, { kind: WEBHOOK_DELIVER, subjectId: d.id, dueAt: new Date(Date.now() + timeoutMs + 60_000), payload: { watchdog: true } });
 
     const payload = d.payload as WebhookPayload;
     return async () => {
