@@ -13,7 +13,7 @@ export const onPostgres = !!TEST_DATABASE_URL;
 export const PASSWORD = 'test-pass-123';
 
 export function testConfig(extra: Record<string, string> = {}): Config {
-  return loadConfig({ NODE_ENV: 'test', ZHIAN_DEMO: 'false', LOG_LEVEL: 'silent', ...(TEST_DATABASE_URL ? { DATABASE_URL: TEST_DATABASE_URL } : {}), ...extra });
+  return loadConfig({ NODE_ENV: 'test', ZHIAN_DEMO: 'false', LOG_LEVEL: 'silent', MQTT_PORT: '0', ...(TEST_DATABASE_URL ? { DATABASE_URL: TEST_DATABASE_URL } : {}), ...extra });
 }
 
 /** A database for one test file: PGlite in memory, or the shared PostgreSQL test database. */
@@ -22,9 +22,10 @@ export async function testDatabase(): Promise<DatabaseHandle<Database>> {
 }
 
 /** A Zhian instance (not listening) on the test database. */
-export async function testZhian(extra: Record<string, string> = {}): Promise<Zhian> {
-  // Timers are ticked by hand in tests (z.timers.tick(at)), so nothing fires behind a test's back.
-  return buildZhian(testConfig(extra), { logger: false, handle: await testDatabase(), seed: false, timers: false });
+export async function testZhian(extra: Record<string, string> = {}, opts: { mqtt?: boolean } = {}): Promise<Zhian> {
+  // Timers are ticked by hand in tests (z.timers.tick(at)), so nothing fires behind a test's back;
+  // the MQTT ingest starts only for the tests that use it (on a free port).
+  return buildZhian(testConfig(extra), { logger: false, handle: await testDatabase(), seed: false, timers: false, mqtt: opts.mqtt ?? false });
 }
 
 export const uid = () => crypto.randomBytes(4).toString('hex');

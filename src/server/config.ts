@@ -46,6 +46,18 @@ const ConfigSchema = z.object({
   /** Serve cookies with the Secure flag (behind HTTPS). */
   COOKIE_SECURE: booleanFlag.default(false),
   TRUST_PROXY: booleanFlag.default(false),
+  /** External MQTT broker (e.g. mqtt://127.0.0.1:1883); unset = run the embedded broker on MQTT_PORT. */
+  MQTT_URL: z.string().url().optional().or(z.literal('').transform(() => undefined)),
+  MQTT_USERNAME: z.string().optional(),
+  MQTT_PASSWORD: z.string().optional(),
+  /** Client id of the ingest subscriber's persistent session (one per instance against an external broker). */
+  MQTT_CLIENT_ID: z.string().min(1).max(64).default('zhian-ingest'),
+  /** Port of the embedded broker; 0 = any free port; 'off' is not offered: devices need a broker. */
+  MQTT_PORT: z.coerce.number().int().min(0).max(65535).default(1883),
+  /** Readings older than this many days are deleted by a daily job. */
+  READING_RETENTION_DAYS: z.coerce.number().int().min(1).max(3650).default(400),
+  /** Key of the pseudonymous person keys (HMAC-SHA256 of the ID number); set it in production. */
+  PERSON_KEY_SECRET: z.string().min(16).default('zhian-demo-person-key-change-me'),
 });
 
 export type Config = z.infer<typeof ConfigSchema> & { dataDir: string; demoEnabled: boolean };

@@ -3,9 +3,10 @@ import type { CoreTables } from './modules/core/core.tables.js';
 import type { GeoTables } from './modules/geo/geo.tables.js';
 import type { PlatformTables } from './platform/platform.tables.js';
 import type { ReportsTables } from './modules/reports/reports.tables.js';
+import type { AlertsTables } from './modules/alerts/alerts.tables.js';
 
 /** Every table of the Zhian database; each module declares its own part. */
-export interface Database extends PlatformTables, CoreTables, GeoTables, ReportsTables {
+export interface Database extends PlatformTables, CoreTables, GeoTables, ReportsTables, AlertsTables {
   schema_migrations: { version: number; name: string; checksum: string; applied_at: Date };
 }
 

@@ -34,7 +34,14 @@ export type Permission =
   | 'report.supervise'
   | 'report.approve'
   | 'report.configure'
-  | 'webhook.write';
+  | 'webhook.write'
+  | 'alert.read'
+  | 'alert.verify'
+  | 'alert.configure'
+  | 'device.ingest'
+  | 'household.read'
+  | 'household.write'
+  | 'recon.import';
 
 export interface SessionUser {
   id: string;
@@ -286,7 +293,7 @@ export const STAGES = ['accept', 'register', 'dispatch', 'handle', 'verify', 'cl
 export type Stage = (typeof STAGES)[number];
 export const PRIORITIES = ['urgent', 'high', 'normal', 'low'] as const;
 export type Priority = (typeof PRIORITIES)[number];
-export const CHANNELS = ['resident', 'hotline', 'patrol', 'api', 'open311'] as const;
+export const CHANNELS = ['resident', 'hotline', 'patrol', 'api', 'open311', 'warning'] as const;
 export type Channel = (typeof CHANNELS)[number];
 export type Rating = 'satisfied' | 'basically_satisfied' | 'dissatisfied';
 export type TimeMode = 'working' | 'natural';

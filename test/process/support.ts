@@ -42,12 +42,15 @@ const INHERITED_SETTINGS = [
   'MAP_TILE_COORD_SYSTEM',
   'COOKIE_SECURE',
   'TRUST_PROXY',
+  'MQTT_URL',
+  'MQTT_PORT',
 ];
 
 function childEnv(vars: Record<string, string>): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = { ...process.env, LOG_LEVEL: 'info', NODE_ENV: 'development' };
   for (const k of INHERITED_SETTINGS) delete env[k];
-  return { ...env, ...vars };
+  // Children run the embedded broker on a free port: tests never take the standard 1883.
+  return { ...env, MQTT_PORT: '0', ...vars };
 }
 
 export interface Exit {

@@ -130,11 +130,34 @@ const TREE: [code: string, name: string, leaves: Leaf[]][] = [
   ],
 ];
 
+/** Verification on site: a check in a few hours when someone may be in need, otherwise days. */
+const CARE: StageLimits = { accept: 10, register: 10, dispatch: 10, handle: 2 * H, verify: 1 * H, close: 1 * H };
+const CHECK: StageLimits = { accept: 1 * H, register: 1 * H, dispatch: 1 * H, handle: 24 * H, verify: 4 * H, close: 2 * H };
+
+/**
+ * Warnings of the early-warning module become verification tasks (预警核查) in this group.
+ * They go to the community of the place and its grid worker, and no resident files them,
+ * so the text classifier does not learn them.
+ */
+export const WARNING_CATEGORY_GROUP = '09';
+const WARNING_TREE: (typeof TREE)[number] = [
+  WARNING_CATEGORY_GROUP,
+  '预警核查',
+  [
+    ['0901', '水质预警核查', 'community', 'high', 'natural', URGENT],
+    ['0902', '独居老人关怀核查', 'community', 'urgent', 'natural', CARE],
+    ['0903', '人来未登记核查', 'community', 'normal', 'working', CHECK],
+    ['0904', '一址多企核查', 'community', 'normal', 'working', SLOW],
+    ['0905', '设备离线核查', 'community', 'normal', 'working', WORKING],
+    ['0906', '监测阈值预警核查', 'community', 'high', 'natural', URGENT],
+  ],
+];
+
 /** The default category tree; administrators edit the copy in the database. */
-export const DEFAULT_CATEGORIES: CategorySeed[] = TREE.flatMap(([code, name, leaves]) => [
+export const DEFAULT_CATEGORIES: CategorySeed[] = [...TREE, WARNING_TREE].flatMap(([code, name, leaves]) => [
   { code, name, parentCode: null, deptType: null, priority: 'normal' as Priority, timeMode: 'working' as const, limits: null },
   ...leaves.map(([c, n, deptType, priority, timeMode, limits]) => ({ code: c, name: n, parentCode: code, deptType, priority, timeMode, limits })),
 ]);
 
 /** Leaf codes and names, the classes of the text classifier. */
-export const LEAF_CATEGORIES = DEFAULT_CATEGORIES.filter((c) => c.parentCode !== null).map((c) => ({ code: c.code, name: c.name, parent: TREE.find(([p]) => p === c.parentCode)![1] }));
+export const LEAF_CATEGORIES = DEFAULT_CATEGORIES.filter((c) => c.parentCode !== null && c.parentCode !== WARNING_CATEGORY_GROUP).map((c) => ({ code: c.code, name: c.name, parent: TREE.find(([p]) => p === c.parentCode)![1] }));

@@ -2,6 +2,7 @@ import crypto from 'node:crypto';
 import type { Db } from '../../db.js';
 import { AppError, invalid } from '../../platform/http/errors.js';
 import type { Open311Port, Open311Request } from './open311/open311.port.js';
+import { WARNING_CATEGORY_GROUP } from './reports.categories.js';
 import * as repo from './reports.repository.js';
 import type { ReportsService } from './reports.service.js';
 import { STATUS_LABELS, type Status } from './reports.workflow.js';
@@ -41,14 +42,14 @@ export function createOpen311Port(db: Db, reports: ReportsService, opts: { baseU
       const cats = [...(await reports.categories()).values()].filter((c) => c.active);
       const groups = new Map(cats.filter((c) => !c.parent_code).map((c) => [c.code, c.name]));
       return cats
-        .filter((c) => c.parent_code && c.dept_type)
+        .filter((c) => c.parent_code && c.dept_type && c.parent_code !== WARNING_CATEGORY_GROUP)
         .map((c) => ({ code: c.code, name: c.name, description: `${groups.get(c.parent_code!) ?? ''}·${c.name}`, group: groups.get(c.parent_code!) ?? '', keywords: [c.name, groups.get(c.parent_code!) ?? ''].filter(Boolean) }));
     },
 
     async create(client, input, ctx) {
       if (!input.serviceCode) throw invalid('service_code', 'required');
       const cat = (await reports.categories()).get(input.serviceCode);
-      if (!cat || !cat.active || !cat.parent_code) throw invalid('service_code', `unknown service ${input.serviceCode}`);
+      if (!cat || !cat.active || !cat.parent_code || cat.parent_code === WARNING_CATEGORY_GROUP) throw invalid('service_code', `unknown service ${input.serviceCode}`);
       if (input.lat === undefined && input.long === undefined && !input.addressString && !input.addressId) throw invalid('lat', 'a location is required: lat and long, address_string or address_id');
       const name = [input.lastName, input.firstName].filter(Boolean).join('') || null;
       const scopePath = client.districtOrgId ? `/${client.districtOrgId}/` : '/';

@@ -64,6 +64,14 @@ export async function routeReport(
       steps.push({ kind: 'rule', ruleId: best.id, text: `分拨规则：${what}${best.area_name ? `，区域「${best.area_name}」` : '，全区'} → ${o.name}${best.note ? `（${best.note}）` : ''}` });
     }
   }
+  // Community work (verification on site) goes to the community office of the place itself.
+  if (!dept && category.deptType === 'community' && place) {
+    const [o] = await repo.orgsByIds(db, [place.communityOrgId]);
+    if (o) {
+      dept = { id: o.id, name: o.name, path: o.path, headUserId: o.head_user_id };
+      steps.push({ kind: 'default', text: `社区事务：交所在社区「${o.name}」` });
+    }
+  }
   if (!dept && category.deptType) {
     const d = await repo.departmentOfType(db, input.districtPath, category.deptType);
     if (d) {

@@ -10,7 +10,7 @@ import { cancelTimers, scheduleTimer, type TimerHandler } from '../../platform/j
 import { maskPhone, requirePermission } from '../core/index.js';
 import type { GeoService, Place } from '../geo/index.js';
 import { addMinutes, minutesBetween, OFFICIAL_CALENDAR_YEARS, WorkCalendar } from './reports.calendar.js';
-import { DEFAULT_CATEGORIES, STAGES, STAGE_LABELS, type Priority, type Stage, type StageLimits } from './reports.categories.js';
+import { DEFAULT_CATEGORIES, WARNING_CATEGORY_GROUP, STAGES, STAGE_LABELS, type Priority, type Stage, type StageLimits } from './reports.categories.js';
 import * as repo from './reports.repository.js';
 import { routeReport, type RoutingStep } from './reports.routing.js';
 import { reportStatistics } from './reports.stats.js';
@@ -25,9 +25,9 @@ export interface Classifier {
   classify(text: string): Classification;
 }
 
-export const CHANNELS = ['resident', 'hotline', 'patrol', 'api', 'open311'] as const;
+export const CHANNELS = ['resident', 'hotline', 'patrol', 'api', 'open311', 'warning'] as const;
 export type Channel = (typeof CHANNELS)[number];
-export const CHANNEL_LABELS: Record<Channel, string> = { resident: '群众上报', hotline: '热线', patrol: '网格巡查', api: '系统接入', open311: 'Open311' };
+export const CHANNEL_LABELS: Record<Channel, string> = { resident: '群众上报', hotline: '热线', patrol: '网格巡查', api: '系统接入', open311: 'Open311', warning: '预警核查' };
 
 export interface ReportInput {
   channel: Channel;
@@ -267,6 +267,9 @@ export function createReportsService(deps: { db: Db; geo: GeoService; classifier
     const scopePath = opts.scopePath ?? ctx.actor?.scopePath ?? '/';
     const loc = await locate(input, scopePath);
     let category = input.categoryCode ? await leafCategory(input.categoryCode, 'categoryCode') : null;
+    if (category && category.parent_code === WARNING_CATEGORY_GROUP && input.channel !== 'warning') {
+      throw invalid('categoryCode', `${category.name} tasks come only from the early-warning module`);
+    }
     let suggestion: Classification | null = null;
     if (!category) {
       suggestion = classifier.classify(description);
@@ -399,7 +402,12 @@ export function createReportsService(deps: { db: Db; geo: GeoService; classifier
 
   // ---------------------------------------------------------------- transitions
 
-  async function act(ctx: ActorContext, id: string, action: Action, input: ActionInput) {
+  /**
+   * One step of the closed loop. `within` runs in the step's transaction after the step is
+   * checked and written (another module recording its part of the same step, e.g. the outcome
+   * of a warning's verification); if it throws, nothing of the step is written.
+   */
+  async function act(ctx: ActorContext, id: string, action: Action, input: ActionInput, opts: { within?: (tx: Transaction<Database>, r: { id: string; from: Status; to: Status }) => Promise<void> } = {}) {
     const reason = input.reason?.trim() || null;
     if (reasonRequired(action) && !reason) throw invalid('reason', `a reason is required to ${action} (${ACTION_LABELS[action]})`);
     if ((input.photoIds?.length ?? 0) > MAX_PHOTOS) throw invalid('photoIds', `at most ${MAX_PHOTOS} photos`);
@@ -550,6 +558,7 @@ export function createReportsService(deps: { db: Db; geo: GeoService; classifier
       if (notifyIds.length) {
         await notifyUsers(tx, notifyIds, { kind: `report.${action}`, title: `${ACTION_LABELS[action]}：${r.number}`, body: note ?? '', subjectType: 'report', subjectId: r.id, link: `/reports/${r.id}` });
       }
+      if (opts.within) await opts.within(tx, { id: r.id, from, to: plan.to });
       return { from, to: plan.to };
     });
     // The step may take the case out of the actor's sight (a department sends it back): then no detail.

@@ -36,7 +36,25 @@ export type AuditAction =
   | 'calendar.updated'
   | 'open311_key.created'
   | 'webhook.created'
-  | 'webhook.updated';
+  | 'webhook.updated'
+  | 'device.created'
+  | 'device.updated'
+  | 'device.secret_rotated'
+  | 'water_body.created'
+  | 'water_body.updated'
+  | 'household.created'
+  | 'household.updated'
+  | 'household.contact_read'
+  | 'alert_rule.created'
+  | 'alert_rule.updated'
+  | 'alert.raised'
+  | 'alert.escalated'
+  | 'alert.cleared'
+  | 'alert.task_created'
+  | 'alert.verified'
+  | 'recon.imported'
+  | 'recon.run_started'
+  | 'recon.run_finished';
 
 export interface AuditEntry {
   action: AuditAction;
