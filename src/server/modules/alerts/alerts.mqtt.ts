@@ -9,8 +9,9 @@ const TOPIC_RE = /^zhian\/devices\/([A-Za-z0-9_-]{3,64})\/readings$/;
 /**
  * Handles one MQTT message: `{"observedAt": "…", "values": {"DO": 6.1, …}}` (or `ts` in epoch
  * milliseconds). A message that cannot be used (unknown device, bad JSON) is logged and
- * dropped — acknowledged, so one bad device cannot block the stream; a database failure
- * rejects, so the broker redelivers.
+ * dropped — acknowledged, so one bad device cannot block the stream. A database failure is
+ * retried for a few seconds (the broker's acknowledgement waits meanwhile); only then is the
+ * message given up, logged and counted as failed by the ingest.
  */
 export function mqttReadingHandler(ingest: IngestService, log?: { warn(obj: object, msg: string): void }) {
   return async (topic: string, payload: Buffer): Promise<void> => {
