@@ -23,6 +23,13 @@ import { createOpen311Port } from './modules/reports/reports.open311.js';
 import { registerOpen311Routes } from './modules/reports/open311/open311.routes.js';
 import { createTimerRunner, pendingTimers, scheduleTimer, type TimerRow, type TimerRunner } from './platform/jobs/timers.js';
 import { deleteUnattachedFiles } from './platform/files/files.js';
+import { startMqttIngest, type MqttIngest } from './platform/mqtt/mqtt.js';
+import { createIngestService, createRulesService, createWarningsService, mqttReadingHandler, READINGS_TOPIC, registerAlertRoutes, registerNgsiRoutes } from './modules/alerts/index.js';
+import { createDevicesService, deleteOldReadings, registerDeviceRoutes } from './modules/alerts/alerts.devices.js';
+import { createReconService, reconTimerHandlers } from './modules/alerts/alerts.recon.js';
+import { registerReconRoutes } from './modules/alerts/alerts.recon.routes.js';
+import { seedDemoAlerts } from './modules/alerts/alerts.demo.js';
+import { seedDemoWarnings } from './modules/alerts/alerts.demo-warnings.js';
 
 export const ROOT_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 export const MIGRATIONS_DIR = path.join(ROOT_DIR, 'migrations');
@@ -35,11 +42,13 @@ export interface Zhian {
   handle: DatabaseHandle<Database>;
   services: ReturnType<typeof createServices>;
   timers: TimerRunner;
+  /** The MQTT ingest (embedded broker or subscription to MQTT_URL); null when not started. */
+  mqtt: MqttIngest | null;
   close(): Promise<void>;
 }
 
 /** The services of every module, wired together. */
-export function createServices(handle: DatabaseHandle<Database>, config: Config) {
+export function createServices(handle: DatabaseHandle<Database>, config: Config, logger: Logger | false = false) {
   const db = handle.db;
   const jobs = createJobs(db);
   const geo = createGeoService(db, jobs);
@@ -58,7 +67,21 @@ export function createServices(handle: DatabaseHandle<Database>, config: Config)
   });
   const reportSettings = createReportSettings(db, reports.invalidateSettings);
   const inbox = createInbox(db);
-  return { db, jobs, geo, auth, core, reports, reportSettings, inbox };
+  const warnings = createWarningsService({ db, reports, log: logger ? (obj: object, msg: string) => logger.warn(obj, msg) : undefined });
+  const onRaised = (ids: string[]) => warnings.ensureTasks(ids);
+  const ingest = createIngestService({ db, onRaised });
+  const devices = createDevicesService({ db, geo });
+  const recon = createReconService({ db, jobs, geo, personKeySecret: config.PERSON_KEY_SECRET, onRaised, log: logger ? (obj: object, msg: string) => logger.warn(obj, msg) : undefined });
+  const rules = createRulesService({
+    db,
+    jobs,
+    onChanged: async (ruleId) => {
+      ingest.invalidateRules();
+      await recon.ensureSchedules(ruleId);
+    },
+    previewRecon: recon.preview,
+  });
+  return { db, jobs, geo, auth, core, reports, reportSettings, inbox, warnings, ingest, devices, recon, rules };
 }
 
 let trainedClassifier: ReturnType<typeof createReportClassifier> | null = null;
@@ -70,11 +93,32 @@ function classifier() {
 
 const FILE_CLEANUP = 'files.cleanup';
 const FILE_CLEANUP_SUBJECT = '00000000-0000-0000-0000-00000000f11e';
+/** Each minute: silences, households without water use, tasks of warnings left uncreated. */
+const ALERTS_SWEEP = 'alerts.sweep';
+const ALERTS_SWEEP_SUBJECT = '00000000-0000-0000-0000-0000000a1e75';
+/** Each day: readings past the retention period are deleted. */
+const READINGS_RETENTION = 'alerts.retention';
+const READINGS_RETENTION_SUBJECT = '00000000-0000-0000-0000-0000000a1e76';
 
 /** The kinds of durable timers and what each does when due. */
-function timerHandlers(s: ReturnType<typeof createServices>) {
+function timerHandlers(s: ReturnType<typeof createServices>, config: Config) {
   return {
     ...s.reports.timerHandlers,
+    ...reconTimerHandlers(s.recon),
+    // The sweep reads and writes in transactions of its own, after the claim commits.
+    [ALERTS_SWEEP]: async (tx: Parameters<typeof deleteUnattachedFiles>[0], t: TimerRow) => {
+      await scheduleTimer(tx, { kind: ALERTS_SWEEP, subjectId: ALERTS_SWEEP_SUBJECT, dueAt: new Date(Math.max(t.dueAt.getTime(), Date.now()) + 60_000) });
+      return async () => {
+        await s.ingest.sweep();
+        await s.warnings.sweepUntasked();
+      };
+    },
+    [READINGS_RETENTION]: async (tx: Parameters<typeof deleteUnattachedFiles>[0], t: TimerRow) => {
+      await scheduleTimer(tx, { kind: READINGS_RETENTION, subjectId: READINGS_RETENTION_SUBJECT, dueAt: new Date(Math.max(t.dueAt.getTime(), Date.now()) + 86_400_000) });
+      return async () => {
+        await deleteOldReadings(s.db, new Date(Date.now() - config.READING_RETENTION_DAYS * 86_400_000));
+      };
+    },
     ...webhookTimerHandlers(s.db),
     // Photos uploaded but never attached to a report are removed after a day; then again in an hour.
     [FILE_CLEANUP]: async (tx: Parameters<typeof deleteUnattachedFiles>[0], t: TimerRow) => {
@@ -95,7 +139,15 @@ export function createLogger(config: Config): Logger {
  */
 export async function buildZhian(
   config: Config,
-  opts: { logger?: Logger | false; handle?: DatabaseHandle<Database>; seed?: boolean; /** Run the timer poller (tests tick by hand). */ timers?: boolean } = {},
+  opts: {
+    logger?: Logger | false;
+    handle?: DatabaseHandle<Database>;
+    seed?: boolean;
+    /** Run the timer poller (tests tick by hand). */
+    timers?: boolean;
+    /** Start the MQTT ingest (tests that need it say so). */
+    mqtt?: boolean;
+  } = {},
 ): Promise<Zhian> {
   const logger = opts.logger === undefined ? createLogger(config) : opts.logger;
   const handle =
@@ -111,13 +163,25 @@ export async function buildZhian(
     if (!(await pendingTimers(handle.db, FILE_CLEANUP_SUBJECT)).length) {
       await scheduleTimer(handle.db, { kind: FILE_CLEANUP, subjectId: FILE_CLEANUP_SUBJECT, dueAt: new Date(Date.now() + 3600_000) });
     }
+    if (!(await pendingTimers(handle.db, ALERTS_SWEEP_SUBJECT)).length) {
+      await scheduleTimer(handle.db, { kind: ALERTS_SWEEP, subjectId: ALERTS_SWEEP_SUBJECT, dueAt: new Date(Date.now() + 60_000) });
+    }
+    if (!(await pendingTimers(handle.db, READINGS_RETENTION_SUBJECT)).length) {
+      await scheduleTimer(handle.db, { kind: READINGS_RETENTION, subjectId: READINGS_RETENTION_SUBJECT, dueAt: new Date(Date.now() + 3600_000) });
+    }
   });
-  const services = createServices(handle, config);
+  const services = createServices(handle, config, logger);
   if ((opts.seed ?? true) && config.demoEnabled) {
     const seeded = await handle.withExclusiveLock(SEED_TIMERS_LOCK, () => seedDemoReports(handle.db, services.reports, { districtCode: DEMO_DISTRICT_CODE }));
     if (seeded && logger) logger.info(seeded, 'demo cases seeded');
+    const alerts = await handle.withExclusiveLock(SEED_TIMERS_LOCK, () => seedDemoAlerts(handle.db, services, { districtCode: DEMO_DISTRICT_CODE }));
+    if (alerts && logger) logger.info({ ...alerts, episodes: alerts.episodes.length }, 'demo devices and readings seeded');
+    const warned = await handle.withExclusiveLock(SEED_TIMERS_LOCK, () => seedDemoWarnings(handle.db, services, { districtCode: DEMO_DISTRICT_CODE }));
+    if (warned && logger) logger.info(warned, 'demo rules and warnings seeded');
   }
   await services.jobs.failOrphans();
+  await services.recon.failOrphans();
+  await handle.withExclusiveLock(SEED_TIMERS_LOCK, () => services.recon.ensureSchedules());
   await deleteExpiredSessions(handle.db);
   const app = await createApp({
     logger: logger,
@@ -136,9 +200,29 @@ export async function buildZhian(
   await bus.start();
   registerEventRoutes(app, { bus, inbox: services.inbox });
   registerWebhookRoutes(app, { webhooks: createWebhookService(handle.db) });
+  registerDeviceRoutes(app, { devices: services.devices });
+  const verifyDevice = (code: string, secret: string) => services.devices.verifyDeviceSecret(code, secret);
+  registerAlertRoutes(app, { warnings: services.warnings, rules: services.rules, ingest: services.ingest, verifyDevice });
+  await registerNgsiRoutes(app, { db: handle.db, ingest: services.ingest, verifyDevice });
+  registerReconRoutes(app, { recon: services.recon, uploadLimit: config.UPLOAD_LIMIT_BYTES });
   registerPlatformRoutes(app, services, config);
   await app.ready();
-  const timers = createTimerRunner(handle.db, timerHandlers(services), {
+  const mqtt =
+    (opts.mqtt ?? true)
+      ? await startMqttIngest({
+          url: config.MQTT_URL,
+          username: config.MQTT_USERNAME,
+          password: config.MQTT_PASSWORD,
+          port: config.MQTT_PORT,
+          topic: READINGS_TOPIC,
+          clientId: config.MQTT_CLIENT_ID,
+          authenticate: async (user, pass) => !!(await services.devices.verifyDeviceSecret(user, pass)),
+          onMessage: mqttReadingHandler(services.ingest, logger || undefined),
+          log: logger || undefined,
+        })
+      : null;
+  if (mqtt && logger) logger.info({ broker: mqtt.brokerUrl, embedded: !config.MQTT_URL }, 'mqtt ingest started');
+  const timers = createTimerRunner(handle.db, timerHandlers(services, config), {
     intervalMs: config.TIMER_INTERVAL_MS,
     onError: (err, t) => logger && logger.error({ err, timer: t.id, kind: t.kind }, 'timer failed'),
     onFired: (t) => logger && logger.debug({ timer: t.id, kind: t.kind, subject: t.subjectId }, 'timer fired'),
@@ -149,7 +233,9 @@ export async function buildZhian(
     handle,
     services,
     timers,
+    mqtt,
     async close() {
+      await mqtt?.close();
       await timers.stop();
       await app.close();
       await bus.stop();

@@ -481,7 +481,9 @@ describe('rule kinds and parameters', () => {
   it('fills defaults and drops unknown fields', () => {
     expect(validateParams('threshold', { indicator: 'pH', levels: { red: 9 }, junk: 1 })).toEqual({ ok: true, params: { indicator: 'pH', direction: 'above', levels: { red: 9 }, hysteresis: 0, minDurationSec: 0 } });
     expect(validateParams('no_consumption', { levels: { red: 24 } })).toEqual({ ok: true, params: { levels: { red: 24 }, minDelta: 0.001, careTags: [] } });
-    expect(validateParams('unregistered_resident', { levels: { green: 5 } })).toEqual({ ok: true, params: { windowDays: 30, levels: { green: 5 } } });
+    expect(validateParams('unregistered_resident', { levels: { green: 5 } })).toEqual({ ok: true, params: { windowDays: 30, levels: { green: 5 }, schedule: 'monthly' } });
+    expect(validateParams('multi_enterprise', { levels: { green: 3 }, schedule: 'weekly' })).toEqual({ ok: true, params: { levels: { green: 3 }, schedule: 'weekly' } });
+    expect(validateParams('multi_enterprise', { levels: { green: 3 }, schedule: 'daily' })).toMatchObject({ ok: false, field: 'params.schedule' });
   });
 
   it.each([

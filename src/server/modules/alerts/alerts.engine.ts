@@ -188,6 +188,7 @@ export interface NoConsumptionParams {
 
 export interface UnregisteredResidentParams {
   windowDays: number;
+  schedule?: ReconSchedule;
   /** Distinct days seen at the address within the window; the lowest bound is the N of "seen on N days". */
   levels: LevelBounds;
 }
@@ -195,6 +196,17 @@ export interface UnregisteredResidentParams {
 export interface MultiEnterpriseParams {
   /** Enterprises registered at one address. */
   levels: LevelBounds;
+  /** When reconciliation runs by itself (default monthly, 02:00 on the 1st). */
+  schedule?: ReconSchedule;
+}
+
+export const RECON_SCHEDULES = ['monthly', 'weekly', 'off'] as const;
+export type ReconSchedule = (typeof RECON_SCHEDULES)[number];
+
+function schedule(p: Record<string, unknown>): ReconSchedule {
+  const v = p.schedule ?? 'monthly';
+  if (!RECON_SCHEDULES.includes(v as ReconSchedule)) throw new ParamError('params.schedule', `one of ${RECON_SCHEDULES.join(', ')}`);
+  return v as ReconSchedule;
 }
 
 export interface RuleParams {
@@ -211,8 +223,8 @@ export const DEFAULT_PARAMS: { [K in RuleKind]: RuleParams[K] } = {
   no_signal: { levels: { yellow: 60, red: 240 } },
   no_consumption: { levels: { yellow: 12, red: 24 }, minDelta: 0.001, careTags: ['独居老人'] },
   water_quality: { minDurationSec: 3600, levels: { yellow: 1, red: 2 } },
-  unregistered_resident: { windowDays: 30, levels: { green: 5, yellow: 10, red: 20 } },
-  multi_enterprise: { levels: { green: 3, yellow: 5, red: 10 } },
+  unregistered_resident: { windowDays: 30, levels: { green: 5, yellow: 10, red: 20 }, schedule: 'monthly' },
+  multi_enterprise: { levels: { green: 3, yellow: 5, red: 10 }, schedule: 'monthly' },
 };
 
 // ─── Parameter validation ─────────────────────────────────────────────────────
@@ -316,10 +328,10 @@ function parseParams(kind: RuleKind, p: Record<string, unknown>): RuleParams[Rul
     }
     case 'unregistered_resident': {
       const windowDays = num(p, 'windowDays', { def: 30, min: 1, max: 366, integer: true });
-      return { windowDays, levels: levels(p, { order: 'ascending', min: 1, max: windowDays, integer: true, unit: 'days' }) };
+      return { windowDays, levels: levels(p, { order: 'ascending', min: 1, max: windowDays, integer: true, unit: 'days' }), schedule: schedule(p) };
     }
     case 'multi_enterprise':
-      return { levels: levels(p, { order: 'ascending', min: 2, integer: true, unit: 'enterprises' }) };
+      return { levels: levels(p, { order: 'ascending', min: 2, integer: true, unit: 'enterprises' }), schedule: schedule(p) };
   }
 }
 

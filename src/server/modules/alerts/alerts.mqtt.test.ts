@@ -21,6 +21,8 @@ async function until<T>(fn: () => Promise<T | null | undefined | false>, what: s
 
 async function setup(z: Zhian) {
   const t = await createTenant(z);
+  // The tenant's grids were inserted behind the geo service's back: let it see them at once.
+  z.services.geo.invalidate();
   const admin = await login(z, t.admin);
   const code = `WQ-${uid()}`;
   const res = await admin.post('/api/v1/devices', { code, name: `监测站${code}`, type: 'generic', lng: t.point[0], lat: t.point[1] });

@@ -43,7 +43,7 @@ export function presentRule(r: RuleRow) {
  * Rules without code: create, edit, enable, and a dry run that replays the last 30 days of
  * readings through the rule (nothing written) to show how many warnings it would have raised.
  */
-export function createRulesService(deps: { db: Db; jobs: Jobs; onChanged: () => void; previewRecon?: (ctx: ActorContext, rule: RuleRow) => Promise<{ found: number; byLevel: Record<Level, number> }> }) {
+export function createRulesService(deps: { db: Db; jobs: Jobs; onChanged: (ruleId: string) => Promise<void> | void; previewRecon?: (ctx: ActorContext, rule: RuleRow) => Promise<{ found: number; byLevel: Record<Level, number> }> }) {
   const { db, jobs } = deps;
 
   function districtOf(ctx: ActorContext): string {
@@ -96,12 +96,12 @@ export function createRulesService(deps: { db: Db; jobs: Jobs; onChanged: () => 
         params: JSON.stringify(v.params),
         task_category: v.taskCategory,
         enabled: input.enabled ?? true,
-        created_by: ctx.actor.userId,
+        created_by: ctx.actor.via === 'system' ? null : ctx.actor.userId,
       });
       await recordAudit(tx, ctx, { action: 'alert_rule.created', targetType: 'alert_rule', targetId: r.id, after: v });
       return r.id;
     });
-    deps.onChanged();
+    await deps.onChanged(id);
     return presentRule((await repo.ruleById(db, id))!);
   }
 
@@ -121,7 +121,7 @@ export function createRulesService(deps: { db: Db; jobs: Jobs; onChanged: () => 
       });
       await recordAudit(tx, ctx, { action: 'alert_rule.updated', targetType: 'alert_rule', targetId: id, before: presentRule(base), after: { ...v, enabled: input.enabled ?? base.enabled } });
     });
-    deps.onChanged();
+    await deps.onChanged(id);
     return presentRule((await repo.ruleById(db, id))!);
   }
 
