@@ -134,18 +134,24 @@ function restartScenario(label: string, engine: 'pglite' | 'postgres', makeTarge
       expect((await server.closed).signal).toBe('SIGKILL');
       console.log(`[recon-restart ${label}] killed: ${how}`);
 
-      // 2. After the restart: the run failed, nothing of it was written; the re-run raises the K.
+      // 2. After the restart: on PostgreSQL the kill was inside the run's transaction, so the run
+      // failed and nothing of it was written. On PGlite (one connection; the probe cannot see
+      // into the transaction) the kill may land before or after the commit: all or nothing.
       server = await startServer(vars);
       session = await login(server.url, tenant.admin, PASSWORD);
       const runs = await getJson<{ items: Array<{ id: string; status: string }> }>(server.url, session, `/api/v1/recon/runs?ruleId=${ruleId}`);
-      expect(runs.items.find((r) => r.id === first.runId)?.status).toBe('failed');
-      expect(await warningCount(server, session, ruleId)).toBe(0);
-      expect((await getJson<{ status: string }>(server.url, session, `/api/v1/jobs/${first.jobId}`)).status).toBe('failed');
+      const firstStatus = runs.items.find((r) => r.id === first.runId)?.status;
+      if (engine === 'postgres') expect(firstStatus).toBe('failed');
+      expect(['failed', 'succeeded']).toContain(firstStatus);
+      const committed = firstStatus === 'succeeded';
+      expect(await warningCount(server, session, ruleId)).toBe(committed ? PLANTED : 0);
+      expect((await getJson<{ status: string }>(server.url, session, `/api/v1/jobs/${first.jobId}`)).status).toBe(firstStatus);
+      console.log(`[recon-restart ${label}] the killed run: ${firstStatus}`);
       const t1 = Date.now();
-      const second = await startRun(server, session, ruleId, asOf);
+      const second = await startRun(server, session, ruleId, committed ? later(1) : asOf);
       const j2 = await waitForJob(server, session, second.jobId);
       expect(j2.status, JSON.stringify(j2.errors)).toBe('succeeded');
-      expect(j2.result).toMatchObject({ found: PLANTED, raised: PLANTED });
+      expect(j2.result).toMatchObject({ found: PLANTED, raised: committed ? 0 : PLANTED });
       console.log(`[recon-restart ${label}] re-run: ${PLANTED} warnings in ${Date.now() - t1} ms`);
       // Killed again while it makes the verification tasks, after the run's commit.
       server.child.kill('SIGKILL');
@@ -155,7 +161,7 @@ function restartScenario(label: string, engine: 'pglite' | 'postgres', makeTarge
       server = await startServer(vars);
       session = await login(server.url, tenant.admin, PASSWORD);
       expect(await warningCount(server, session, ruleId)).toBe(PLANTED);
-      const third = await startRun(server, session, ruleId, later(1));
+      const third = await startRun(server, session, ruleId, later(2));
       const j3 = await waitForJob(server, session, third.jobId);
       expect(j3.result).toMatchObject({ found: PLANTED, raised: 0, ended: 0 });
       expect(await stopProc(server)).toMatchObject({ signal: null });
@@ -165,18 +171,27 @@ function restartScenario(label: string, engine: 'pglite' | 'postgres', makeTarge
       expect(new Set(keys).size, 'no subject warned twice').toBe(keys.length);
       expect(new Set(keys)).toEqual(expected);
       expect(after.warnings.every((w) => w.cleared_at === null && w.episode_key === asOf.toISOString())).toBe(true);
-      expect(after.runs.map((r) => [r.status, r.raised])).toEqual([
-        ['failed', 0],
-        ['succeeded', PLANTED],
-        ['succeeded', 0],
-      ]);
+      expect(after.runs.map((r) => [r.status, r.raised])).toEqual(
+        committed
+          ? [
+              ['succeeded', PLANTED],
+              ['succeeded', 0],
+              ['succeeded', 0],
+            ]
+          : [
+              ['failed', 0],
+              ['succeeded', PLANTED],
+              ['succeeded', 0],
+            ],
+      );
       expect(new Set(after.states.map((s) => s.subject_key))).toEqual(expected);
     },
     600_000,
   );
 }
 
-describe('reconciliation restart on PGlite', () => {
+// Each half of the suite runs its own engine: the PGlite run is the embedded half's.
+describe.skipIf(!!PG_URL)('reconciliation restart on PGlite', () => {
   restartScenario('PGlite', 'pglite', async () => ({ ZHIAN_DATA_DIR: tempDir('zhian-recon-') }));
 });
 

@@ -5,6 +5,7 @@ import { DEFAULT_PARAMS, type RuleKind } from './alerts.engine.js';
 import { deviceSubject, replay, ruleWatches, titleOf } from './alerts.ingest.js';
 import * as repo from './alerts.repository.js';
 import { applySteps, type RuleRow, type WarningsService } from './alerts.warnings.js';
+import { creditCheckChar, idCheckChar, type ReconService } from './alerts.recon.js';
 
 const MARKER = 'demo.alerts.warnings.seeded';
 
@@ -25,7 +26,7 @@ const DEMO_RULES: { name: string; kind: RuleKind; deviceType: string | null; tas
  * per episode, verification tasks after commit). Episodes that ended long enough ago get an
  * outcome on site, so the precision page has something to show. Runs once (a marker).
  */
-export async function seedDemoWarnings(db: Db, deps: { warnings: WarningsService }, opts: { districtCode: string; days?: number; now?: Date }) {
+export async function seedDemoWarnings(db: Db, deps: { warnings: WarningsService; recon: ReconService }, opts: { districtCode: string; days?: number; now?: Date }) {
   if (await getSetting(db, MARKER)) return null;
   const district = await findOrgByCode(db, opts.districtCode);
   if (!district) return null;
@@ -76,7 +77,74 @@ export async function seedDemoWarnings(db: Db, deps: { warnings: WarningsService
       // A task that could not be placed stays for a person to verify.
     }
   }
-  const result = { rules: ruleIds.length, warnings: raised.length, verified };
+  const recon = await seedDemoRecon(db, deps.recon, { districtId: district.id, districtPath: district.path, now, ruleIds });
+  const result = { rules: ruleIds.length, warnings: raised.length, verified, ...recon };
   await putSetting(db, MARKER, { ...result, at: now.toISOString() });
   return result;
+}
+
+/** A generated ID number with its GB 11643 check character; never a real person's. */
+function demoIdNumber(i: number): string {
+  const birth = new Date(Date.UTC(1960, 0, 1) + ((i * 7919) % 18_000) * 86_400_000);
+  const first17 = `330481${birth.toISOString().slice(0, 10).replace(/-/g, '')}${String(100 + (i % 900)).padStart(3, '0')}`;
+  return first17 + idCheckChar(first17);
+}
+
+function demoCreditCode(i: number): string {
+  const first17 = `91330481MA${String(2_000_000 + i * 37).slice(-6)}X`.slice(0, 17);
+  return first17 + creditCheckChar(first17);
+}
+
+const csv = (rows: string[][]) => Buffer.from(rows.map((r) => r.map((c) => (/[",\n]/.test(c) ? `"${c.replace(/"/g, '""')}"` : c)).join(',')).join('\n') + '\n', 'utf8');
+
+/**
+ * A month of the demo's reconciliation data, imported through the same import path as a
+ * district's own files (csv), then both reconciliation rules run once: a few people seen at
+ * real demo addresses on many days without registering there (人来未登记) and a few
+ * addresses with several enterprises (一址多企), among ordinary registered residents.
+ */
+async function seedDemoRecon(db: Db, recon: ReconService, o: { districtId: string; districtPath: string; now: Date; ruleIds: string[] }) {
+  const addrs = (await repo.buildingAddresses(db, o.districtPath, 16)).map((a) => a.full_text);
+  if (addrs.length < 16) return { reconWarnings: 0 };
+  const ctx = systemContext();
+  const day = 86_400_000;
+  const at = (d: number, h: number) => new Date(o.now.getTime() - d * day - h * 3600_000).toISOString();
+  const residents: string[][] = [['身份证号', '居住地址', '登记日期']];
+  const access: string[][] = [['身份证号', '门禁地址', '进入时间']];
+  let person = 1;
+  // Ordinary residents: registered where they come home most days.
+  for (let a = 0; a < 12; a++) {
+    for (let k = 0; k < 5; k++, person++) {
+      const id = demoIdNumber(person);
+      residents.push([id, addrs[a]!, new Date(o.now.getTime() - (400 + person) * day).toISOString().slice(0, 10)]);
+      for (let d = 1; d <= 28; d++) if ((d + k) % 3 !== 0) access.push([id, addrs[a]!, at(d, 10 + (k % 6))]);
+    }
+  }
+  // 人来未登记: seen on these many distinct days, registered nowhere here (or elsewhere).
+  for (const [i, days] of [6, 8, 12, 14, 22, 25, 3, 4].entries()) {
+    const id = demoIdNumber(1000 + i);
+    const addr = addrs[i % 6]!;
+    if (i % 3 === 1) residents.push([id, addrs[15]!, '2024-03-01']);
+    for (let d = 1; d <= days; d++) access.push([id, addr, at(d, 9 + (i % 8))]);
+  }
+  const enterprises: string[][] = [['统一社会信用代码', '企业名称', '注册地址']];
+  const names = ['贸易', '科技', '建材', '电子商务', '服装', '物流', '餐饮管理', '装饰工程', '五金', '信息咨询', '文化传媒', '家纺'];
+  let ent = 1;
+  for (const [a, n] of [[12, 4], [13, 7], [14, 11]] as const) {
+    for (let k = 0; k < n; k++, ent++) enterprises.push([demoCreditCode(ent), `海宁市${['宏', '盛', '鑫', '达', '源', '嘉', '恒'][ent % 7]}${['泰', '隆', '丰', '瑞', '和'][k % 5]}${names[ent % names.length]}有限公司`, addrs[a]!]);
+  }
+  for (let a = 0; a < 10; a++, ent++) enterprises.push([demoCreditCode(ent), `海宁市${['永', '兴', '华', '联'][a % 4]}${names[a]}有限公司`, addrs[a]!]);
+  for (const [kind, rows] of [['residents', residents], ['enterprises', enterprises], ['access', access]] as const) {
+    const r = await recon.startImport(ctx, { kind, fileName: `演示-${kind}.csv`, bytes: csv(rows), format: 'csv', districtId: o.districtId });
+    await r.done;
+  }
+  let reconWarnings = 0;
+  for (const id of o.ruleIds) {
+    const rule = await repo.ruleById(db, id);
+    if (rule?.kind !== 'unregistered_resident' && rule?.kind !== 'multi_enterprise') continue;
+    const r = await recon.startRun(ctx, id, { asOf: o.now, trigger: 'manual' });
+    const out = (await r.done) as { raised?: number } | undefined;
+    reconWarnings += out?.raised ?? 0;
+  }
+  return { reconWarnings };
 }

@@ -51,32 +51,59 @@ export async function saveStates(tx: DbOrTx, ruleId: string, rows: { subjectKey:
   }
 }
 
-export async function nextWarningNumber(tx: DbOrTx): Promise<string> {
-  const r = await sql<{ n: string }>`select nextval('alert_warning_number_seq')::text as n`.execute(tx);
+/** Warning numbers YJ + Beijing date + sequence, n at once. */
+export async function nextWarningNumbers(tx: DbOrTx, n: number): Promise<string[]> {
+  const r = await sql<{ n: string }>`select nextval('alert_warning_number_seq')::text as n from generate_series(1, ${n})`.execute(tx);
   const day = new Date(Date.now() + 8 * 3600_000).toISOString().slice(0, 10).replace(/-/g, '');
-  return `YJ${day}${r.rows[0]!.n.padStart(5, '0')}`;
+  return r.rows.map((x) => `YJ${day}${x.n.padStart(5, '0')}`);
 }
 
-/** Inserts a warning unless its episode already has one; returns the new id or null. */
-export async function insertWarning(tx: DbOrTx, v: Insertable<AlertWarningsTable>): Promise<string | null> {
-  const r = await tx
-    .insertInto('alert_warnings')
-    .values(v)
-    .onConflict((oc) => oc.columns(['rule_id', 'subject_key', 'episode_key']).doNothing())
-    .returning('id')
-    .executeTakeFirst();
-  return r?.id ?? null;
+/** Inserts warnings, skipping episodes that already have one; the rows written. */
+export async function insertWarnings(tx: DbOrTx, rows: Insertable<AlertWarningsTable>[]) {
+  const out: { id: string; number: string; subject_key: string; episode_key: string }[] = [];
+  for (let i = 0; i < rows.length; i += 500) {
+    out.push(
+      ...(await tx
+        .insertInto('alert_warnings')
+        .values(rows.slice(i, i + 500))
+        .onConflict((oc) => oc.columns(['rule_id', 'subject_key', 'episode_key']).doNothing())
+        .returning(['id', 'number', 'subject_key', 'episode_key'])
+        .execute()),
+    );
+  }
+  return out;
 }
 
-export async function warningOfEpisode(q: DbOrTx, ruleId: string, subjectKey: string, episodeKey: string) {
-  return q
-    .selectFrom('alert_warnings')
-    .select(['id', 'level', 'number', 'area_path', 'cleared_at'])
-    .where('rule_id', '=', ruleId)
-    .where('subject_key', '=', subjectKey)
-    .where('episode_key', '=', episodeKey)
-    .executeTakeFirst();
+/** The warnings of some episodes of a rule. */
+export async function warningsOfEpisodes(q: DbOrTx, ruleId: string, keys: { subjectKey: string; episodeKey: string }[]) {
+  if (!keys.length) return [];
+  const subjects = [...new Set(keys.map((k) => k.subjectKey))];
+  const wanted = new Set(keys.map((k) => `${k.subjectKey}\u0000${k.episodeKey}`));
+  const rows: { id: string; number: string; level: string; area_path: string; cleared_at: Date | null; subject_key: string; episode_key: string }[] = [];
+  for (let i = 0; i < subjects.length; i += 1000) {
+    rows.push(
+      ...(await q
+        .selectFrom('alert_warnings')
+        .select(['id', 'number', 'level', 'area_path', 'cleared_at', 'subject_key', 'episode_key'])
+        .where('rule_id', '=', ruleId)
+        .where('subject_key', 'in', subjects.slice(i, i + 1000))
+        .execute()),
+    );
+  }
+  return rows.filter((r) => wanted.has(`${r.subject_key}\u0000${r.episode_key}`));
 }
+
+export async function updateWarnings(tx: DbOrTx, ids: string[], patch: Partial<Record<keyof AlertWarningsTable, unknown>>) {
+  for (let i = 0; i < ids.length; i += 1000) {
+    await tx
+      .updateTable('alert_warnings')
+      .set(patch as never)
+      .where('id', 'in', ids.slice(i, i + 1000))
+      .execute();
+  }
+}
+
+
 
 export async function updateWarning(tx: DbOrTx, id: string, patch: Partial<Record<keyof AlertWarningsTable, unknown>>) {
   await tx
@@ -360,4 +387,19 @@ export async function hasNgsiReadings(q: DbOrTx, deviceId: string) {
 
 export async function latestReading(q: DbOrTx, deviceId: string) {
   return q.selectFrom('readings').select(['observed_at', 'values']).where('device_id', '=', deviceId).orderBy('observed_at', 'desc').limit(1).executeTakeFirst();
+}
+
+/** Building addresses of a district inside grids that have a worker, spread over the district (demo data). */
+export async function buildingAddresses(q: DbOrTx, districtPath: string, n: number) {
+  return q
+    .selectFrom('addresses as a')
+    .innerJoin('grids as g', 'g.id', 'a.grid_id')
+    .innerJoin('orgs as c', 'c.id', 'g.community_org_id')
+    .select(['a.full_text'])
+    .where('a.level', '=', 'building')
+    .where('c.path', 'like', `${districtPath}%`)
+    .where((eb) => eb.exists(eb.selectFrom('grid_workers as gw').select('gw.grid_id').whereRef('gw.grid_id', '=', 'g.id')))
+    .orderBy(sql`md5(a.full_text)`)
+    .limit(n)
+    .execute();
 }

@@ -1,6 +1,6 @@
 import type { Transaction } from 'kysely';
 import type { Database, Db, DbOrTx } from '../../db.js';
-import { recordAudit } from '../../platform/audit/audit.js';
+import { recordAudit, recordAudits, type AuditEntry } from '../../platform/audit/audit.js';
 import { notifyUsers, publishEvent } from '../../platform/events/events.js';
 import { systemContext, type ActorContext } from '../../platform/http/context.js';
 import { AppError, conflict, invalid, notFound } from '../../platform/http/errors.js';
@@ -50,110 +50,152 @@ function districtPathOf(areaPath: string): string {
   return `/${areaPath.split('/').filter(Boolean)[0]}/`;
 }
 
+/** Above this many warnings in one step, consoles and webhooks get one summary event instead of one each. */
+const EVENT_BATCH = 20;
+
 /**
  * Saves the states and writes warnings for the events, in the caller's transaction: a raise
  * inserts a warning unless the episode has one (so a replay or a redelivery writes nothing),
  * an escalation raises the level, a clear marks the episode ended. Audit rows and live
- * events go with them. Returns the ids of warnings newly raised; after commit, pass them to
- * the warnings service's ensureTasks so each becomes a verification task.
+ * events go with them. Set-based: a reconciliation run that raises thousands writes them in
+ * a few statements. Returns the ids of warnings newly raised; after commit, pass them to the
+ * warnings service's ensureTasks so each becomes a verification task.
  */
 export async function applySteps(
   tx: Transaction<Database>,
   rule: RuleRow,
   steps: Array<{ subjectKey: string; step: Step; subject: WarningSubject }>,
 ): Promise<{ raised: string[]; escalated: number; cleared: number }> {
-  const raised: string[] = [];
-  let escalated = 0;
-  let cleared = 0;
-  if (!steps.length) return { raised, escalated, cleared };
+  if (!steps.length) return { raised: [], escalated: 0, cleared: 0 };
   await repo.saveStates(
     tx,
     rule.id,
     steps.map((s) => ({ subjectKey: s.subjectKey, state: s.step.state })),
   );
-  const ctx = systemContext();
+  const raises: { subjectKey: string; subject: WarningSubject; e: Extract<EngineEvent, { kind: 'raise' }> }[] = [];
+  const later: { subjectKey: string; subject: WarningSubject; e: Exclude<EngineEvent, { kind: 'raise' }> }[] = [];
   for (const { subjectKey, step, subject } of steps) {
     for (const e of step.events) {
-      if (e.kind === 'raise') {
-        const id = await raise(tx, rule, subjectKey, subject, e);
-        if (id) raised.push(id);
-      } else if (e.kind === 'escalate') {
-        const w = await repo.warningOfEpisode(tx, rule.id, subjectKey, e.episodeKey);
-        if (w && rank(e.level) > rank(w.level)) {
-          await repo.updateWarning(tx, w.id, { level: e.level });
-          await recordAudit(tx, ctx, { action: 'alert.escalated', targetType: 'alert_warning', targetId: w.id, before: { level: w.level }, after: { level: e.level, reason: e.reason } });
-          await publishEvent(tx, { type: 'alert.changed', subjectType: 'alert_warning', subjectId: w.id, orgPaths: [w.area_path], data: { number: w.number, level: e.level, levelLabel: LEVEL_LABELS[e.level] } });
-          escalated++;
-        } else if (!w) {
-          // The episode began before this rule's warnings were kept (or was dry-run only): raise it now.
-          const id = await raise(tx, rule, subjectKey, subject, { ...e, kind: 'raise' });
-          if (id) raised.push(id);
-        }
-      } else {
-        const w = await repo.warningOfEpisode(tx, rule.id, subjectKey, e.episodeKey);
-        if (w && !w.cleared_at) {
-          await repo.updateWarning(tx, w.id, { cleared_at: new Date(e.at) });
-          await recordAudit(tx, ctx, { action: 'alert.cleared', targetType: 'alert_warning', targetId: w.id, after: { at: e.at, reason: e.reason } });
-          await publishEvent(tx, { type: 'alert.changed', subjectType: 'alert_warning', subjectId: w.id, orgPaths: [w.area_path], data: { number: w.number, cleared: true } });
-          cleared++;
-        }
-      }
+      if (e.kind === 'raise') raises.push({ subjectKey, subject, e });
+      else later.push({ subjectKey, subject, e });
     }
   }
-  return { raised, escalated, cleared };
+  const raised = await raiseAll(tx, rule, raises);
+  // Escalations and ends refer to warnings raised before (or just now): look them up at once.
+  const existing = await repo.warningsOfEpisodes(
+    tx,
+    rule.id,
+    later.map((l) => ({ subjectKey: l.subjectKey, episodeKey: l.e.episodeKey })),
+  );
+  const key = (subjectKey: string, episodeKey: string) => `${subjectKey}\u0000${episodeKey}`;
+  const byKey = new Map(existing.map((w) => [key(w.subject_key, w.episode_key), w]));
+  const audits: AuditEntry[] = [];
+  const events: { id: string; number: string; areaPath: string; data: Record<string, unknown> }[] = [];
+  const missed: typeof raises = [];
+  const toLevel = new Map<Level, string[]>();
+  const toClear = new Map<string, string[]>();
+  for (const { subjectKey, subject, e } of later) {
+    const w = byKey.get(key(subjectKey, e.episodeKey));
+    if (e.kind === 'escalate') {
+      if (!w) {
+        // The episode began before this rule's warnings were kept (or in a dry run): raise it now.
+        missed.push({ subjectKey, subject, e: { ...e, kind: 'raise' } });
+      } else if (rank(e.level) > rank(w.level)) {
+        w.level = e.level;
+        toLevel.set(e.level, [...(toLevel.get(e.level) ?? []), w.id]);
+        audits.push({ action: 'alert.escalated', targetType: 'alert_warning', targetId: w.id, after: { level: e.level, reason: e.reason } });
+        events.push({ id: w.id, number: w.number, areaPath: w.area_path, data: { level: e.level, levelLabel: LEVEL_LABELS[e.level] } });
+      }
+    } else if (w && !w.cleared_at) {
+      w.cleared_at = new Date(e.at);
+      toClear.set(e.at, [...(toClear.get(e.at) ?? []), w.id]);
+      audits.push({ action: 'alert.cleared', targetType: 'alert_warning', targetId: w.id, after: { at: e.at, reason: e.reason } });
+      events.push({ id: w.id, number: w.number, areaPath: w.area_path, data: { cleared: true } });
+    }
+  }
+  raised.push(...(await raiseAll(tx, rule, missed)));
+  for (const [level, ids] of toLevel) await repo.updateWarnings(tx, ids, { level });
+  for (const [at, ids] of toClear) await repo.updateWarnings(tx, ids, { cleared_at: new Date(at) });
+  await recordAudits(tx, systemContext(), audits);
+  await publishChanges(tx, events);
+  return { raised, escalated: [...toLevel.values()].reduce((n, ids) => n + ids.length, 0), cleared: [...toClear.values()].reduce((n, ids) => n + ids.length, 0) };
+}
+
+async function publishChanges(tx: Transaction<Database>, events: { id: string; number: string; areaPath: string; data: Record<string, unknown> }[]) {
+  if (events.length <= EVENT_BATCH) {
+    for (const ev of events) await publishEvent(tx, { type: 'alert.changed', subjectType: 'alert_warning', subjectId: ev.id, orgPaths: [ev.areaPath], data: { number: ev.number, ...ev.data } });
+  } else {
+    const paths = [...new Set(events.map((e) => districtPathOf(e.areaPath)))];
+    await publishEvent(tx, { type: 'alert.changed', subjectType: 'alert_warning', orgPaths: paths, data: { count: events.length, numbers: events.slice(0, 50).map((e) => e.number) } });
+  }
 }
 
 function rank(l: string): number {
   return l === 'red' ? 3 : l === 'yellow' ? 2 : 1;
 }
 
-async function raise(tx: Transaction<Database>, rule: RuleRow, subjectKey: string, subject: WarningSubject, e: Extract<EngineEvent, { kind: 'raise' }>) {
-  const number = await repo.nextWarningNumber(tx);
-  const id = await repo.insertWarning(tx, {
-    number,
-    rule_id: rule.id,
-    subject_key: subjectKey,
-    episode_key: e.episodeKey,
-    level: e.level,
-    title: subject.title,
-    detail: JSON.stringify({ ...subject.detail, reason: e.reason, value: e.value, at: e.at }),
-    device_id: subject.deviceId ?? null,
-    household_id: subject.householdId ?? null,
-    address_text: subject.addressText ?? null,
-    lng: subject.lng ?? null,
-    lat: subject.lat ?? null,
-    grid_id: subject.gridId ?? null,
-    community_org_id: subject.communityOrgId ?? null,
-    district_org_id: rule.district_org_id,
-    area_path: subject.areaPath,
-    cleared_at: null,
-    outcome_note: null,
-    outcome_by: null,
-    outcome_at: null,
-    report_id: null,
-    task_claimed_at: null,
-    raised_at: new Date(e.at) > new Date() ? new Date() : new Date(e.at),
-  });
-  if (!id) return null;
-  await recordAudit(tx, systemContext(), {
-    action: 'alert.raised',
-    targetType: 'alert_warning',
-    targetId: id,
-    after: { number, rule: rule.name, level: e.level, subject: subjectKey.slice(0, 80), reason: e.reason },
-  });
-  await publishEvent(tx, {
-    type: 'alert.raised',
-    subjectType: 'alert_warning',
-    subjectId: id,
-    orgPaths: [subject.areaPath],
-    data: { number, level: e.level, levelLabel: LEVEL_LABELS[e.level], title: subject.title, rule: rule.name },
-  });
-  // The command centre of the district hears of every red warning at once.
-  if (e.level === 'red') {
-    const cc = await repo.usersWithRoleUnder(tx, districtPathOf(subject.areaPath), 'command_center');
-    await notifyUsers(tx, cc.map((u) => u.id), { kind: 'alert.raised', title: `红色预警 ${number}`, body: `${subject.title}：${e.reason}`, subjectType: 'alert_warning', subjectId: id, link: `/alerts/warnings/${id}` });
+async function raiseAll(tx: Transaction<Database>, rule: RuleRow, raises: { subjectKey: string; subject: WarningSubject; e: Extract<EngineEvent, { kind: 'raise' }> }[]): Promise<string[]> {
+  if (!raises.length) return [];
+  const numbers = await repo.nextWarningNumbers(tx, raises.length);
+  const now = new Date();
+  const rows = await repo.insertWarnings(
+    tx,
+    raises.map(({ subjectKey, subject, e }, i) => ({
+      number: numbers[i]!,
+      rule_id: rule.id,
+      subject_key: subjectKey,
+      episode_key: e.episodeKey,
+      level: e.level,
+      title: subject.title,
+      detail: JSON.stringify({ ...subject.detail, reason: e.reason, value: e.value, at: e.at }),
+      device_id: subject.deviceId ?? null,
+      household_id: subject.householdId ?? null,
+      address_text: subject.addressText ?? null,
+      lng: subject.lng ?? null,
+      lat: subject.lat ?? null,
+      grid_id: subject.gridId ?? null,
+      community_org_id: subject.communityOrgId ?? null,
+      district_org_id: rule.district_org_id,
+      area_path: subject.areaPath,
+      cleared_at: null,
+      outcome_note: null,
+      outcome_by: null,
+      outcome_at: null,
+      report_id: null,
+      task_claimed_at: null,
+      raised_at: new Date(e.at) > now ? now : new Date(e.at),
+    })),
+  );
+  if (!rows.length) return [];
+  const bySubject = new Map(raises.map((r) => [`${r.subjectKey}\u0000${r.e.episodeKey}`, r]));
+  const made = rows.map((w) => ({ w, r: bySubject.get(`${w.subject_key}\u0000${w.episode_key}`)! }));
+  await recordAudits(
+    tx,
+    systemContext(),
+    made.map(({ w, r }) => ({ action: 'alert.raised', targetType: 'alert_warning', targetId: w.id, after: { number: w.number, rule: rule.name, level: r.e.level, subject: w.subject_key.slice(0, 80), reason: r.e.reason } })),
+  );
+  if (made.length <= EVENT_BATCH) {
+    for (const { w, r } of made) {
+      await publishEvent(tx, { type: 'alert.raised', subjectType: 'alert_warning', subjectId: w.id, orgPaths: [r.subject.areaPath], data: { number: w.number, level: r.e.level, levelLabel: LEVEL_LABELS[r.e.level], title: r.subject.title, rule: rule.name } });
+    }
+  } else {
+    const paths = [...new Set(made.map(({ r }) => districtPathOf(r.subject.areaPath)))];
+    await publishEvent(tx, { type: 'alert.raised', subjectType: 'alert_rule', subjectId: rule.id, orgPaths: paths, data: { count: made.length, rule: rule.name, numbers: made.slice(0, 50).map(({ w }) => w.number) } });
   }
-  return id;
+  // The command centre of the district hears of red warnings at once (one notice per batch).
+  const red = made.filter(({ r }) => r.e.level === 'red');
+  if (red.length) {
+    const cc = await repo.usersWithRoleUnder(tx, districtPathOf(red[0]!.r.subject.areaPath), 'command_center');
+    const first = red[0]!;
+    await notifyUsers(
+      tx,
+      cc.map((u) => u.id),
+      red.length === 1
+        ? { kind: 'alert.raised', title: `红色预警 ${first.w.number}`, body: `${first.r.subject.title}：${first.r.e.reason}`, subjectType: 'alert_warning', subjectId: first.w.id, link: `/alerts/warnings/${first.w.id}` }
+        : { kind: 'alert.raised', title: `${rule.name}：${red.length} 条红色预警`, body: red.slice(0, 5).map(({ r }) => r.subject.title).join('；'), link: `/alerts/warnings?level=red&ruleId=${rule.id}` },
+    );
+  }
+  return rows.map((w) => w.id);
 }
 
 /** Warnings: the list, the detail, their verification tasks in the reports loop, and the outcome recorded on site. */

@@ -69,19 +69,29 @@ export interface AuditEntry {
  * change it describes does. Never call it outside the transaction of the change.
  */
 export async function recordAudit(tx: DbOrTx, ctx: RequestContext, entry: AuditEntry): Promise<void> {
+  await recordAudits(tx, ctx, [entry]);
+}
+
+/** Several audit rows of one transaction in one statement (a batch of warnings, say). */
+export async function recordAudits(tx: DbOrTx, ctx: RequestContext, entries: AuditEntry[]): Promise<void> {
+  if (!entries.length) return;
   const actor = ctx.actor && ctx.actor.via !== 'system' ? ctx.actor : null;
-  await tx
-    .insertInto('audit_log')
-    .values({
-      actor_id: actor?.userId ?? null,
-      actor_name: ctx.actor ? `${ctx.actor.displayName}(${ctx.actor.username})` : null,
-      ip: ctx.ip,
-      request_id: ctx.requestId,
-      action: entry.action,
-      target_type: entry.targetType,
-      target_id: entry.targetId ?? null,
-      before: entry.before === undefined ? null : JSON.stringify(entry.before),
-      after: entry.after === undefined ? null : JSON.stringify(entry.after),
-    })
-    .execute();
+  for (let i = 0; i < entries.length; i += 500) {
+    await tx
+      .insertInto('audit_log')
+      .values(
+        entries.slice(i, i + 500).map((entry) => ({
+          actor_id: actor?.userId ?? null,
+          actor_name: ctx.actor ? `${ctx.actor.displayName}(${ctx.actor.username})` : null,
+          ip: ctx.ip,
+          request_id: ctx.requestId,
+          action: entry.action,
+          target_type: entry.targetType,
+          target_id: entry.targetId ?? null,
+          before: entry.before === undefined ? null : JSON.stringify(entry.before),
+          after: entry.after === undefined ? null : JSON.stringify(entry.after),
+        })),
+      )
+      .execute();
+  }
 }
