@@ -77,7 +77,7 @@ export async function seedDemoWarnings(db: Db, deps: { warnings: WarningsService
       // A task that could not be placed stays for a person to verify.
     }
   }
-  const recon = await seedDemoRecon(db, deps.recon, { districtId: district.id, districtPath: district.path, now, ruleIds });
+  const recon = await seedDemoRecon(db, deps.recon, deps.warnings, { districtId: district.id, districtPath: district.path, now, ruleIds });
   const result = { rules: ruleIds.length, warnings: raised.length, verified, ...recon };
   await putSetting(db, MARKER, { ...result, at: now.toISOString() });
   return result;
@@ -103,7 +103,7 @@ const csv = (rows: string[][]) => Buffer.from(rows.map((r) => r.map((c) => (/[",
  * real demo addresses on many days without registering there (人来未登记) and a few
  * addresses with several enterprises (一址多企), among ordinary registered residents.
  */
-async function seedDemoRecon(db: Db, recon: ReconService, o: { districtId: string; districtPath: string; now: Date; ruleIds: string[] }) {
+async function seedDemoRecon(db: Db, recon: ReconService, warnings: WarningsService, o: { districtId: string; districtPath: string; now: Date; ruleIds: string[] }) {
   const addrs = (await repo.buildingAddresses(db, o.districtPath, 16)).map((a) => a.full_text);
   if (addrs.length < 16) return { reconWarnings: 0 };
   const ctx = systemContext();
@@ -145,6 +145,23 @@ async function seedDemoRecon(db: Db, recon: ReconService, o: { districtId: strin
     const r = await recon.startRun(ctx, id, { asOf: o.now, trigger: 'manual' });
     const out = (await r.done) as { raised?: number } | undefined;
     reconWarnings += out?.raised ?? 0;
+    // Grid workers have been to some of them already.
+    const ws = await db.selectFrom('alert_warnings').select('id').where('rule_id', '=', id).where('report_id', 'is not', null).orderBy('number').limit(3).execute();
+    const outcomes =
+      rule.kind === 'unregistered_resident'
+        ? ([
+            ['confirmed', '上门核实：租住人员确未办理居住登记，已现场指导登记'],
+            ['false_alarm', '核实为亲属短期探访，非常住'],
+            ['handled', '房东已为租客补办居住登记'],
+          ] as const)
+        : ([
+            ['confirmed', '现场核实：该地址为集中登记地，多家企业无实际经营'],
+            ['handled', '已告知市场监管部门，督促企业变更住所'],
+            ['false_alarm', '核实为商务楼宇，各企业分别在不同楼层实际经营'],
+          ] as const);
+    for (const [i, w] of ws.entries()) {
+      await warnings.recordOutcome(ctx, w.id, { outcome: outcomes[i]![0], note: outcomes[i]![1] }).catch(() => undefined);
+    }
   }
   return { reconWarnings };
 }

@@ -69,7 +69,7 @@ export function deviceSubject(d: Device, rule: Rule | RuleRow, title: string, de
 export function titleOf(d: Device, rule: Rule): string {
   switch (rule.kind) {
     case 'water_quality':
-      return `${d.water_body_name ?? ''}${d.name}水质未达目标${d.target_class ? `（目标${CLASS_LABELS[d.target_class]}）` : ''}`;
+      return `${d.water_body_name && !d.name.startsWith(d.water_body_name) ? d.water_body_name : ''}${d.name}水质未达目标${d.target_class ? `（目标${CLASS_LABELS[d.target_class]}）` : ''}`;
     case 'no_consumption':
       return `关爱对象家庭长时间未用水：${d.name}`;
     case 'no_signal':
