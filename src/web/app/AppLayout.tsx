@@ -26,6 +26,11 @@ import {
   TeamOutlined,
   UserOutlined,
   HomeOutlined,
+  WifiOutlined,
+  HeartOutlined,
+  ControlOutlined,
+  DiffOutlined,
+  AimOutlined,
 } from '@ant-design/icons';
 import { useI18n, labels, type MsgKey } from '../i18n';
 import { useAuth } from './auth';
@@ -67,8 +72,17 @@ const REPORT_PAGES: NavPage[] = [
 ];
 const REPORT_SUBPAGES = new Set(['intake', 'triage', 'mine', 'supervision', 'stats', 'settings']);
 
+/** 预警中心; keys are the path below /alerts. */
+const ALERT_PAGES: NavPage[] = [
+  { key: 'alerts/warnings', path: '/alerts/warnings', label: 'nav.alerts.warnings', icon: <AlertOutlined />, permission: 'alert.read' },
+  { key: 'alerts/devices', path: '/alerts/devices', label: 'nav.alerts.devices', icon: <WifiOutlined />, permission: 'alert.read' },
+  { key: 'alerts/households', path: '/alerts/households', label: 'nav.alerts.households', icon: <HeartOutlined />, permission: 'household.read' },
+  { key: 'alerts/rules', path: '/alerts/rules', label: 'nav.alerts.rules', icon: <ControlOutlined />, permission: 'alert.configure' },
+  { key: 'alerts/recon', path: '/alerts/recon', label: 'nav.alerts.recon', icon: <DiffOutlined />, permission: 'recon.import' },
+  { key: 'alerts/precision', path: '/alerts/precision', label: 'nav.alerts.precision', icon: <AimOutlined />, permission: 'alert.read' },
+];
+
 const COMING: { key: string; label: MsgKey; icon: React.ReactNode }[] = [
-  { key: 'alerts', label: 'nav.alerts', icon: <AlertOutlined /> },
   { key: 'custody', label: 'nav.custody', icon: <SafetyCertificateOutlined /> },
   { key: 'dispatch', label: 'nav.dispatch', icon: <SendOutlined /> },
   { key: 'cockpit', label: 'nav.cockpit', icon: <DashboardOutlined /> },
@@ -94,6 +108,7 @@ export function AppLayout() {
       if (sub === 'patrol') return 'reports/mine';
       return REPORT_SUBPAGES.has(sub) ? `reports/${sub}` : 'reports';
     }
+    if (seg === 'alerts') return `alerts/${sub || 'warnings'}`;
     return seg === '' ? 'map' : seg;
   }, [location.pathname]);
 
@@ -104,6 +119,8 @@ export function AppLayout() {
     const reports = REPORT_PAGES.filter((p) => !p.permission || can(p.permission)).map(page);
     const result: NonNullable<MenuProps['items']> = [{ key: 'map', icon: <EnvironmentOutlined />, label: t('nav.map') }];
     if (reports.length) result.push({ type: 'group', key: 'g-reports', label: t('nav.group.reports'), children: reports });
+    const alerts = ALERT_PAGES.filter((p) => !p.permission || can(p.permission)).map(page);
+    if (alerts.length) result.push({ type: 'group', key: 'g-alerts', label: t('nav.alerts'), children: alerts });
     if (base.length) result.push({ type: 'group', key: 'g-base', label: t('nav.group.base'), children: base });
     if (admin.length) result.push({ type: 'group', key: 'g-admin', label: t('nav.group.admin'), children: admin });
     result.push({
@@ -141,7 +158,7 @@ export function AppLayout() {
     if (key === 'api-docs') return;
     if (key === 'map') navigate('/');
     else {
-      const page = [...REPORT_PAGES, ...BASE_PAGES, ...ADMIN_PAGES].find((p) => p.key === key);
+      const page = [...REPORT_PAGES, ...ALERT_PAGES, ...BASE_PAGES, ...ADMIN_PAGES].find((p) => p.key === key);
       if (page) navigate(page.path);
     }
   };

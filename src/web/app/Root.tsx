@@ -30,6 +30,15 @@ const PatrolPage = lazy(() => import('../modules/reports/PatrolPage'));
 const SupervisionPage = lazy(() => import('../modules/reports/SupervisionPage'));
 const StatsPage = lazy(() => import('../modules/reports/StatsPage'));
 const ReportSettingsPage = lazy(() => import('../modules/reports/SettingsPage'));
+// 预警中心
+const WarningListPage = lazy(() => import('../modules/alerts/WarningListPage'));
+const WarningDetailPage = lazy(() => import('../modules/alerts/WarningDetailPage'));
+const DevicesPage = lazy(() => import('../modules/alerts/DevicesPage'));
+const DeviceDetailPage = lazy(() => import('../modules/alerts/DeviceDetailPage'));
+const HouseholdsPage = lazy(() => import('../modules/alerts/HouseholdsPage'));
+const AlertRulesPage = lazy(() => import('../modules/alerts/RulesPage'));
+const ReconPage = lazy(() => import('../modules/alerts/ReconPage'));
+const PrecisionPage = lazy(() => import('../modules/alerts/PrecisionPage'));
 // Residents' pages: no account, outside the console's shell.
 const ResidentReportPage = lazy(() => import('../resident/ReportPage'));
 const ResidentStatusPage = lazy(() => import('../resident/StatusPage'));
@@ -46,6 +55,19 @@ const REPORT_ROUTES: { path: string; permission: Permission; element: ReactNode 
   { path: 'reports/stats', permission: 'report.read', element: <StatsPage /> },
   { path: 'reports/settings', permission: 'report.configure', element: <ReportSettingsPage /> },
   { path: 'reports/:id', permission: 'report.read', element: <ReportDetailPage /> },
+];
+
+/** The console's 预警中心 pages: path below /alerts, permission, page. */
+const ALERT_ROUTES: { path: string; permission: Permission; element: ReactNode }[] = [
+  { path: 'alerts', permission: 'alert.read', element: <Navigate to="/alerts/warnings" replace /> },
+  { path: 'alerts/warnings', permission: 'alert.read', element: <WarningListPage /> },
+  { path: 'alerts/warnings/:id', permission: 'alert.read', element: <WarningDetailPage /> },
+  { path: 'alerts/devices', permission: 'alert.read', element: <DevicesPage /> },
+  { path: 'alerts/devices/:id', permission: 'alert.read', element: <DeviceDetailPage /> },
+  { path: 'alerts/households', permission: 'household.read', element: <HouseholdsPage /> },
+  { path: 'alerts/rules', permission: 'alert.read', element: <AlertRulesPage /> },
+  { path: 'alerts/recon', permission: 'alert.read', element: <ReconPage /> },
+  { path: 'alerts/precision', permission: 'alert.read', element: <PrecisionPage /> },
 ];
 
 export const PRIMARY = '#1d4ed8';
@@ -184,6 +206,9 @@ export function Root() {
                   }
                 />
                 {REPORT_ROUTES.map((r) => (
+                  <Route key={r.path} path={r.path} element={<RequirePermission permission={r.permission}>{r.element}</RequirePermission>} />
+                ))}
+                {ALERT_ROUTES.map((r) => (
                   <Route key={r.path} path={r.path} element={<RequirePermission permission={r.permission}>{r.element}</RequirePermission>} />
                 ))}
                 <Route path="*" element={<NotFound />} />

@@ -9,7 +9,7 @@ import { EVENTS_STREAM_URL, type LiveEvent } from '../api';
 
 type Handler = (e: LiveEvent) => void;
 
-const EVENT_TYPES = ['report.created', 'report.changed', 'notification'];
+const EVENT_TYPES = ['report.created', 'report.changed', 'notification', 'alert.raised', 'alert.changed', 'recon.run_finished'];
 const RETRY_MS = 10_000;
 
 const handlers = new Set<Handler>();

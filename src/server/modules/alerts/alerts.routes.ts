@@ -47,7 +47,7 @@ export function registerAlertRoutes(app: App, deps: { warnings: WarningsService;
 
   app.post(
     '/api/v1/water-quality/assess',
-    { schema: { ...tags('alerts'), summary: '水质类别计算 GB 3838-2002 single-factor class', body: ZAssessIn, response: { 200: z.object({ class: z.number(), label: z.string(), decisive: z.array(z.string()), indicators: z.record(z.string(), z.object({ value: z.number(), class: z.number(), label: z.string() })) }), ...errorResponses } } },
+    { schema: { ...tags('alerts'), summary: '水质类别计算 GB 3838-2002 single-factor class', body: ZAssessIn, response: { 200: z.object({ class: z.number(), label: z.string(), quality: z.string().optional(), decisive: z.array(z.string()), indicators: z.record(z.string(), z.object({ value: z.number(), class: z.number(), label: z.string() })) }), ...errorResponses } } },
     async (req) => {
       actorContextOf(req);
       const a = assessWater(req.body.waterBody, req.body.readings);

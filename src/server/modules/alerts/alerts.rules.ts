@@ -157,14 +157,20 @@ export function createRulesService(deps: { db: Db; jobs: Jobs; onChanged: (ruleI
           const d = await repo.deviceForIngest(db, { id: deviceIds[i]! });
           if (d && ruleWatches(rule as never, d)) {
             const r = replay(rule as never, d, await repo.readingsBetween(db, d.id, from, to), { from, until: to });
-            let hit = false;
+            // Each episode counts once, at the highest level it reached.
+            const episodes = new Map<string, { level: Level; at: string; reason: string }>();
             for (const e of r.events) {
-              if (e.kind !== 'raise') continue;
-              byLevel[e.level]++;
-              hit = true;
-              if (samples.length < 20) samples.push({ deviceCode: d.code, at: e.at, level: e.level, reason: e.reason });
+              if (e.kind === 'raise') episodes.set(e.episodeKey, { level: e.level, at: e.at, reason: e.reason });
+              else if (e.kind === 'escalate') {
+                const ep = episodes.get(e.episodeKey);
+                if (ep) episodes.set(e.episodeKey, { ...ep, level: e.level, reason: e.reason });
+              }
             }
-            if (hit) devices++;
+            for (const ep of episodes.values()) {
+              byLevel[ep.level]++;
+              if (samples.length < 20) samples.push({ deviceCode: d.code, at: ep.at, level: ep.level, reason: ep.reason });
+            }
+            if (episodes.size) devices++;
           }
           jobs.progress(jobId, i + 1);
         }
