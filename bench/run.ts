@@ -176,13 +176,40 @@ async function main() {
   if (run('alerts')) await benchAlerts();
   say(`Whole run: ${fmt((performance.now() - started) / 60_000, 1)} min${QUICK ? ' (--quick)' : ''}.`);
   say();
-  if (!QUICK && !only) fs.writeFileSync(path.join(ROOT, 'docs/benchmarks.md'), out.join('\n'));
-  else {
+  const docs = path.join(ROOT, 'docs/benchmarks.md');
+  if (!QUICK && !only) fs.writeFileSync(docs, out.join('\n'));
+  else if (!QUICK && fs.existsSync(docs)) {
+    // A full run of some sections replaces those sections in docs/benchmarks.md (and says when
+    // they were measured); the other sections keep the figures of their own run.
+    const stamp = `_This section was measured ${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC with \`npm run bench -- --only=${only!.join(',')}\` on the machine above._`;
+    const fresh = splitSections(out.join('\n'));
+    const old = splitSections(fs.readFileSync(docs, 'utf8'));
+    const merged = old.sections.map((sec) => {
+      const f = fresh.sections.find((x) => x.title === sec.title);
+      return f ? { ...f, body: `${stamp}\n\n${f.body.trimStart()}` } : sec;
+    });
+    for (const f of fresh.sections) if (!old.sections.some((x) => x.title === f.title)) merged.push({ ...f, body: `${stamp}\n\n${f.body.trimStart()}` });
+    fs.writeFileSync(docs, [old.head, ...merged.map((x) => `${x.title}\n${x.body}`)].join(''));
+    process.stderr.write(`sections ${fresh.sections.map((x) => x.title).join(', ')} written into ${docs}\n`);
+  } else {
     const file = path.join(ROOT, `.tmp/benchmarks-${QUICK ? 'quick' : 'partial'}.md`);
     fs.mkdirSync(path.dirname(file), { recursive: true });
     fs.writeFileSync(file, out.join('\n'));
     process.stderr.write(`written to ${file}\n`);
   }
+}
+
+/** A markdown document cut at its '## ' headings: what comes before, then each section. */
+function splitSections(text: string): { head: string; sections: { title: string; body: string }[] } {
+  const parts = text.split(/^(?=## )/m);
+  const head = parts[0]!.startsWith('## ') ? '' : parts.shift()!;
+  return {
+    head,
+    sections: parts.map((p) => {
+      const nl = p.indexOf('\n');
+      return { title: p.slice(0, nl), body: p.slice(nl + 1) };
+    }),
+  };
 }
 
 main().catch((e) => {

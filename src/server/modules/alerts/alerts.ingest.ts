@@ -27,6 +27,7 @@ type Device = repo.IngestDevice;
 
 const DEVICE_RULE_KINDS = new Set(['threshold', 'water_quality', 'no_consumption', 'no_signal']);
 const RULE_CACHE_MS = 5_000;
+const DEVICE_CACHE_MS = 5_000;
 const MAX_VALUES = 64;
 /** Readings more than this far in the future are refused: a device clock gone wrong would otherwise open episodes ahead of time. */
 const MAX_FUTURE_MS = 10 * 60_000;
@@ -171,15 +172,27 @@ export function createIngestService(deps: { db: Db; onRaised: (ids: string[]) =>
 
   function invalidateRules() {
     ruleCache = null;
+    deviceCache.clear();
   }
 
+  // Devices by code, kept a few seconds: a stream of readings needs no lookup per message.
+  const deviceCache = new Map<string, { at: number; d: Device | null }>();
   /** Looks a device up by its code (for MQTT topics and NGSI-LD ids); null when unknown or retired. */
   async function deviceByCode(code: string) {
+    const hit = deviceCache.get(code);
+    if (hit && Date.now() - hit.at < DEVICE_CACHE_MS) return hit.d;
     const d = await repo.deviceForIngest(db, { code });
-    return d && d.active ? d : null;
+    const found = d && d.active ? d : null;
+    if (deviceCache.size > 100_000) deviceCache.clear();
+    deviceCache.set(code, { at: Date.now(), d: found });
+    return found;
   }
 
-  async function ingest(device: Device, reading: ReadingInput, source: ReadingSource): Promise<{ stored: boolean; raised: string[] }> {
+  /**
+   * `tasks: 'background'` (MQTT) does not hold the acknowledgement for the verification tasks:
+   * they are made after it, and the minute sweep makes any a crash left undone.
+   */
+  async function ingest(device: Device, reading: ReadingInput, source: ReadingSource, opts: { tasks?: 'wait' | 'background' } = {}): Promise<{ stored: boolean; raised: string[] }> {
     const all = (await rules()).filter((r) => ruleWatches(r, device));
     const out = await db.transaction().execute(async (tx) => {
       await repo.lockSubject(tx, device.id);
@@ -200,7 +213,10 @@ export function createIngestService(deps: { db: Db; onRaised: (ids: string[]) =>
     if (out.stored) stats.stored++;
     else stats.duplicates++;
     stats.raised += out.raised.length;
-    if (out.raised.length) await deps.onRaised(out.raised);
+    if (out.raised.length) {
+      if (opts.tasks === 'background') void Promise.resolve(deps.onRaised(out.raised)).catch(() => undefined);
+      else await deps.onRaised(out.raised);
+    }
     return out;
   }
 
@@ -218,13 +234,13 @@ export function createIngestService(deps: { db: Db; onRaised: (ids: string[]) =>
   }
 
   /** Ingest by device code; unknown devices are refused (400 naming the device). */
-  async function ingestByCode(code: string, reading: ReadingInput, source: ReadingSource) {
+  async function ingestByCode(code: string, reading: ReadingInput, source: ReadingSource, opts: { tasks?: 'wait' | 'background' } = {}) {
     const d = await deviceByCode(code);
     if (!d) {
       stats.rejected++;
       throw invalid('device', `unknown or retired device ${code}`);
     }
-    return ingest(d, reading, source);
+    return ingest(d, reading, source, opts);
   }
 
   /**

@@ -37,7 +37,7 @@ export function mqttReadingHandler(ingest: IngestService, log?: { warn(obj: obje
     // A database hiccup (failover, pool exhausted) is retried here before the message is given up.
     for (let attempt = 1; ; attempt++) {
       try {
-        await ingest.ingestByCode(m[1]!, reading, 'mqtt');
+        await ingest.ingestByCode(m[1]!, reading, 'mqtt', { tasks: 'background' });
         return;
       } catch (err) {
         if (err instanceof AppError && err.status === 400) {

@@ -164,22 +164,21 @@ export interface UnregisteredFinding {
  */
 export async function unregisteredResidents(q: DbOrTx, districtId: string, asOf: Date, windowDays: number, minDays: number): Promise<UnregisteredFinding[]> {
   const from = new Date(asOf.getTime() - windowDays * 86_400_000);
+  // The anti-join comes before the grouping: the entries of registered residents (most of them)
+  // never reach the sort behind count(distinct …) — 2.3× faster on 10,000,000 entries (docs/benchmarks.md).
   const r = await sql<UnregisteredFinding>`
-    select g.address_key, g.person_key, g.address_text, g.days, g.first_at, g.last_at
-    from (
-      select a.address_key, a.person_key, min(a.address_text) as address_text,
-             count(distinct (a.entered_at at time zone 'Asia/Shanghai')::date)::int as days,
-             min(a.entered_at) as first_at, max(a.entered_at) as last_at
-      from recon_access a
-      where a.district_org_id = ${districtId} and a.entered_at > ${from} and a.entered_at <= ${asOf}
-      group by a.address_key, a.person_key
-      having count(distinct (a.entered_at at time zone 'Asia/Shanghai')::date) >= ${minDays}
-    ) g
-    where not exists (
-      select 1 from recon_residents r
-      where r.district_org_id = ${districtId} and r.address_key = g.address_key and r.person_key = g.person_key
-    )
-    order by g.address_key, g.person_key`.execute(q);
+    select a.address_key, a.person_key, min(a.address_text) as address_text,
+           count(distinct (a.entered_at at time zone 'Asia/Shanghai')::date)::int as days,
+           min(a.entered_at) as first_at, max(a.entered_at) as last_at
+    from recon_access a
+    where a.district_org_id = ${districtId} and a.entered_at > ${from} and a.entered_at <= ${asOf}
+      and not exists (
+        select 1 from recon_residents r
+        where r.district_org_id = ${districtId} and r.address_key = a.address_key and r.person_key = a.person_key
+      )
+    group by a.address_key, a.person_key
+    having count(distinct (a.entered_at at time zone 'Asia/Shanghai')::date) >= ${minDays}
+    order by a.address_key, a.person_key`.execute(q);
   return r.rows.map((x) => ({ ...x, days: Number(x.days), first_at: new Date(x.first_at), last_at: new Date(x.last_at) }));
 }
 
