@@ -1,13 +1,8 @@
-import fs from 'node:fs';
-import path from 'node:path';
-import type { AddressInfo } from 'node:net';
 import sharp from 'sharp';
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
+import type { Zhian } from '../../src/server/main.js';
+import { haveBrowser, startDemoBrowser, type DemoBrowser } from './harness.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildZhian, MIGRATIONS_DIR, ROOT_DIR, type Zhian } from '../../src/server/main.js';
-import { seedDemo } from '../../src/server/modules/demo/index.js';
-import { migrate } from '../../src/server/platform/db/migrate.js';
-import { testConfig, testDatabase } from '../helpers.js';
 
 /**
  * The whole loop in a real browser against the demo district: a resident reports from a
@@ -15,32 +10,12 @@ import { testConfig, testDatabase } from '../helpers.js';
  * → the command centre verifies and closes → the resident sees the result and rates it.
  * Screenshots of every page of 事件中枢 go to docs/screenshots/.
  */
-const CHROMIUM = '/usr/bin/chromium';
-const SHOTS = path.join(ROOT_DIR, 'docs/screenshots');
-const haveBrowser = fs.existsSync(CHROMIUM) && fs.existsSync(path.join(ROOT_DIR, 'dist/web/index.html'));
-const PHONE = { viewport: { width: 390, height: 844 }, deviceScaleFactor: 2, isMobile: true, hasTouch: true };
-const DESKTOP = { viewport: { width: 1440, height: 900 } };
-
+let h: DemoBrowser;
 let z: Zhian;
-let browser: Browser;
 let base: string;
-
-async function shot(page: Page, name: string, fullPage = false) {
-  await page.waitForTimeout(500);
-  await page.screenshot({ path: path.join(SHOTS, `${name}.png`), fullPage });
-}
-
-async function context(kind: 'phone' | 'desktop', extra: Parameters<Browser['newContext']>[0] = {}): Promise<BrowserContext> {
-  return browser.newContext({ ...(kind === 'phone' ? PHONE : DESKTOP), locale: 'zh-CN', timezoneId: 'Asia/Shanghai', ...extra });
-}
-
-async function signIn(page: Page, username: string) {
-  await page.goto(`${base}/login`);
-  await page.getByLabel('用户名').fill(username);
-  await page.getByLabel('密码').fill('zhian-demo');
-  await page.getByRole('button', { name: /登\s*录/ }).click();
-  await page.waitForURL((u) => !u.pathname.startsWith('/login'));
-}
+const shot = (page: Page, name: string, fullPage = false) => h.shot(page, name, fullPage);
+const context = (...args: Parameters<DemoBrowser['context']>) => h.context(...args);
+const signIn = (page: Page, username: string) => h.signIn(page, username);
 
 /** Clicks a workflow button of the case detail and confirms its dialog when one opens. */
 async function step(page: Page, action: string, fill?: (modal: ReturnType<Page['getByTestId']>) => Promise<void>) {
@@ -55,23 +30,13 @@ async function step(page: Page, action: string, fill?: (modal: ReturnType<Page['
 
 describe.skipIf(!haveBrowser)('事件中枢 in the browser: the whole loop', () => {
   beforeAll(async () => {
-    fs.mkdirSync(SHOTS, { recursive: true });
-    const handle = await testDatabase();
-    await migrate(handle, MIGRATIONS_DIR);
-    await seedDemo(handle);
-    // The demo district's cases too (seeded once per database).
-    z = await buildZhian(testConfig({ ZHIAN_DEMO: 'true' }), { logger: false, handle, seed: true, timers: false });
-    await z.app.listen({ port: 0, host: '127.0.0.1' });
-    base = `http://127.0.0.1:${(z.app.server.address() as AddressInfo).port}`;
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-quic', '--no-first-run', '--disable-component-update', '--disable-sync'],
-    });
+    h = await startDemoBrowser();
+    z = h.z;
+    base = h.base;
   }, 300_000);
 
   afterAll(async () => {
-    await browser?.close();
-    await z?.close();
+    await h?.close();
   });
 
   it('resident → operator → grid worker → command centre → resident', async () => {

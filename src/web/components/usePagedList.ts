@@ -47,3 +47,28 @@ export function tablePagination<Q extends { page?: number; pageSize?: number }>(
     onChange: (page: number, pageSize: number) => setQuery((q) => ({ ...q, page: pageSize !== q.pageSize ? 1 : page, pageSize })),
   };
 }
+
+/**
+ * The items of a list for its map view: the same query fetched 200 at a time, up to `limit`
+ * items, while `enabled` (the map is shown); reloaded with the query or reloadKey.
+ */
+export function useAllPages<Q extends { page?: number; pageSize?: number }, T>(load: (q: Q) => Promise<Paged<T>>, query: Q, opts: { enabled: boolean; limit: number; reloadKey?: number }) {
+  const showError = useShowError();
+  const [data, setData] = useState<Paged<T> | null>(null);
+  useEffect(() => {
+    if (!opts.enabled) return;
+    let cancelled = false;
+    (async () => {
+      const first = await load({ ...query, page: 1, pageSize: 200 });
+      const pages = Math.min(Math.ceil(first.total / 200), Math.ceil(opts.limit / 200));
+      const rest = await Promise.all(Array.from({ length: Math.max(0, pages - 1) }, (_, i) => load({ ...query, page: i + 2, pageSize: 200 })));
+      if (!cancelled) setData({ items: [first, ...rest].flatMap((p) => p.items), total: first.total });
+    })().catch((e: unknown) => !cancelled && showError(e));
+    return () => {
+      cancelled = true;
+    };
+    // `load` is a stable API function; the query, the switch and reloadKey decide when to fetch.
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, [opts.enabled, opts.limit, query, opts.reloadKey, showError]);
+  return data;
+}

@@ -10,9 +10,9 @@ import { Badge, Button, Input, Segmented, Select, Space, Table, Tabs, Tooltip, T
 import { DownloadOutlined, EnvironmentOutlined, PlusOutlined, TableOutlined } from '@ant-design/icons';
 import { useI18n } from '../../i18n';
 import { useAuth } from '../../app/auth';
-import { useBusy, useShowError } from '../../app/feedback';
+import { useBusy } from '../../app/feedback';
 import { PageHeader } from '../../components/PageHeader';
-import { tablePagination, usePagedList } from '../../components/usePagedList';
+import { tablePagination, useAllPages, usePagedList } from '../../components/usePagedList';
 import { formatTime } from '../../format';
 import { LazyReportMap } from '../reports/ReportMapLazy';
 import type { MapPoint } from '../reports/ReportMap';
@@ -69,7 +69,6 @@ function DevicesTab() {
   const { t, lang } = useI18n();
   const { can } = useAuth();
   const navigate = useNavigate();
-  const showError = useShowError();
   const { busy, run } = useBusy();
   const [params, setParams] = useSearchParams();
   const query = useMemo(() => queryFromParams(params), [params]);
@@ -102,20 +101,7 @@ function DevicesTab() {
   const filter = (patch: Partial<DeviceQuery>) => setQuery((q) => ({ ...q, ...patch, page: 1 }));
   const { data, loading } = usePagedList(alertsApi.devices.list, query, version);
 
-  const [mapItems, setMapItems] = useState<Device[] | null>(null);
-  useEffect(() => {
-    if (view !== 'map') return;
-    let cancelled = false;
-    (async () => {
-      const first = await alertsApi.devices.list({ ...query, page: 1, pageSize: 200 });
-      const pages = Math.min(Math.ceil(first.total / 200), MAP_LIMIT / 200);
-      const rest = await Promise.all(Array.from({ length: Math.max(0, pages - 1) }, (_, i) => alertsApi.devices.list({ ...query, page: i + 2, pageSize: 200 })));
-      if (!cancelled) setMapItems([first, ...rest].flatMap((p) => p.items));
-    })().catch((e: unknown) => !cancelled && showError(e));
-    return () => {
-      cancelled = true;
-    };
-  }, [view, query, version, showError]);
+  const mapItems = useAllPages(alertsApi.devices.list, query, { enabled: view === 'map', limit: MAP_LIMIT, reloadKey: version })?.items ?? null;
 
   const points = useMemo<MapPoint[]>(
     () =>

@@ -10,9 +10,9 @@ import { DownloadOutlined, EnvironmentOutlined, TableOutlined } from '@ant-desig
 import dayjs from 'dayjs';
 import type { ReportStatus } from '../../api';
 import { useI18n } from '../../i18n';
-import { useBusy, useShowError } from '../../app/feedback';
+import { useBusy } from '../../app/feedback';
 import { PageHeader } from '../../components/PageHeader';
-import { tablePagination, usePagedList } from '../../components/usePagedList';
+import { tablePagination, useAllPages, usePagedList } from '../../components/usePagedList';
 import { useLiveRefresh } from '../../components/liveEvents';
 import { formatTime, shanghaiIso, TIME_ZONE } from '../../format';
 import { LazyReportMap } from '../reports/ReportMapLazy';
@@ -55,7 +55,6 @@ function paramsFromQuery(q: WarningQuery, view: string): Record<string, string> 
 export default function WarningListPage() {
   const { t, lang } = useI18n();
   const navigate = useNavigate();
-  const showError = useShowError();
   const { busy, run } = useBusy();
   const [params, setParams] = useSearchParams();
   const query = useMemo(() => queryFromParams(params), [params]);
@@ -77,20 +76,7 @@ export default function WarningListPage() {
   const { data, loading } = usePagedList(alertsApi.warnings.list, query, version);
   useLiveRefresh(isWarningListEvent, () => setVersion((v) => v + 1), 1500);
 
-  const [mapData, setMapData] = useState<{ items: WarningSummary[]; total: number } | null>(null);
-  useEffect(() => {
-    if (view !== 'map') return;
-    let cancelled = false;
-    (async () => {
-      const first = await alertsApi.warnings.list({ ...query, page: 1, pageSize: 200 });
-      const pages = Math.min(Math.ceil(first.total / 200), MAP_LIMIT / 200);
-      const rest = await Promise.all(Array.from({ length: Math.max(0, pages - 1) }, (_, i) => alertsApi.warnings.list({ ...query, page: i + 2, pageSize: 200 })));
-      if (!cancelled) setMapData({ items: [first, ...rest].flatMap((p) => p.items), total: first.total });
-    })().catch((e: unknown) => !cancelled && showError(e));
-    return () => {
-      cancelled = true;
-    };
-  }, [view, query, version, showError]);
+  const mapData = useAllPages(alertsApi.warnings.list, query, { enabled: view === 'map', limit: MAP_LIMIT, reloadKey: version });
 
   const points = useMemo<MapPoint[]>(
     () =>

@@ -3,16 +3,16 @@
  * overdue, supervised, text); as a table or as points on the map coloured by status; xlsx
  * export with the same filters. Filters live in the address so that links and "back" keep them.
  */
-import { useCallback, useEffect, useMemo, useState } from 'react';
+import { useCallback, useMemo, useState } from 'react';
 import { Link, useNavigate, useSearchParams } from 'react-router-dom';
 import { Button, Checkbox, Input, Segmented, Select, Space, Table, Tooltip, TreeSelect, Typography } from 'antd';
 import { DownloadOutlined, EnvironmentOutlined, PlusOutlined, TableOutlined } from '@ant-design/icons';
 import { api, CHANNELS, REPORT_STATUSES, type Channel, type ReportQuery, type ReportStatus, type ReportSummary } from '../../api';
 import { labels, useI18n } from '../../i18n';
 import { useAuth } from '../../app/auth';
-import { useBusy, useShowError } from '../../app/feedback';
+import { useBusy } from '../../app/feedback';
 import { PageHeader } from '../../components/PageHeader';
-import { tablePagination, usePagedList } from '../../components/usePagedList';
+import { tablePagination, useAllPages, usePagedList } from '../../components/usePagedList';
 import { isReportEvent, useLiveRefresh } from '../../components/liveEvents';
 import { formatTime } from '../../format';
 import { useOrgs } from '../core/org-tree';
@@ -57,7 +57,6 @@ export default function ReportListPage() {
   const { t, lang } = useI18n();
   const { can } = useAuth();
   const navigate = useNavigate();
-  const showError = useShowError();
   const { busy, run } = useBusy();
   const [params, setParams] = useSearchParams();
   const query = useMemo(() => queryFromParams(params), [params]);
@@ -79,20 +78,7 @@ export default function ReportListPage() {
   useLiveRefresh(isReportEvent, () => setVersion((v) => v + 1), 1500);
 
   // The map shows up to MAP_LIMIT cases of the same filters.
-  const [mapData, setMapData] = useState<{ items: ReportSummary[]; total: number } | null>(null);
-  useEffect(() => {
-    if (view !== 'map') return;
-    let cancelled = false;
-    (async () => {
-      const first = await api.reports.list({ ...query, page: 1, pageSize: 200 });
-      const pages = Math.min(Math.ceil(first.total / 200), MAP_LIMIT / 200);
-      const rest = await Promise.all(Array.from({ length: Math.max(0, pages - 1) }, (_, i) => api.reports.list({ ...query, page: i + 2, pageSize: 200 })));
-      if (!cancelled) setMapData({ items: [first, ...rest].flatMap((p) => p.items), total: first.total });
-    })().catch((e: unknown) => !cancelled && showError(e));
-    return () => {
-      cancelled = true;
-    };
-  }, [view, query, version, showError]);
+  const mapData = useAllPages(api.reports.list, query, { enabled: view === 'map', limit: MAP_LIMIT, reloadKey: version });
 
   const points = useMemo<MapPoint[]>(
     () =>
