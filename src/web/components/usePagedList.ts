@@ -1,4 +1,5 @@
-import { useEffect, useState } from 'react';
+import { useCallback, useEffect, useMemo, useState } from 'react';
+import { useSearchParams } from 'react-router-dom';
 import { useShowError } from '../app/feedback';
 
 export interface Paged<T> {
@@ -71,4 +72,33 @@ export function useAllPages<Q extends { page?: number; pageSize?: number }, T>(l
     // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [opts.enabled, opts.limit, query, opts.reloadKey, showError]);
   return data;
+}
+
+/**
+ * A list's filters, page and view (table or map) kept in the address, so a list can be
+ * bookmarked, shared and reloaded as it was. `fromParams` reads the query; `keys` are written
+ * back when set (page and pageSize only when not the defaults).
+ */
+export function useUrlListQuery<Q extends { page?: number; pageSize?: number }>(fromParams: (p: URLSearchParams) => Q, keys: readonly (keyof Q & string)[]) {
+  const [params, setParams] = useSearchParams();
+  const query = useMemo(() => fromParams(params), [params]);
+  const view: 'map' | 'table' = params.get('view') === 'map' ? 'map' : 'table';
+  const setQuery = useCallback(
+    (update: (q: Q) => Q, nextView: string = view) => {
+      const q = update(fromParams(params));
+      const out: Record<string, string> = {};
+      if (q.page && q.page > 1) out.page = String(q.page);
+      if (q.pageSize && q.pageSize !== 20) out.pageSize = String(q.pageSize);
+      for (const k of keys) if (q[k] !== undefined && q[k] !== null && q[k] !== '') out[k] = String(q[k]);
+      if (nextView === 'map') out.view = 'map';
+      setParams(out);
+    },
+    // fromParams and keys are module constants of the page.
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+    [params, setParams, view],
+  );
+  const filter = (patch: Partial<Q>) => setQuery((q) => ({ ...q, ...patch, page: 1 }));
+  /** Clears every filter, keeping the view. */
+  const reset = () => setParams(view === 'map' ? { view: 'map' } : {});
+  return { query, view, setQuery, filter, reset };
 }

@@ -4,7 +4,7 @@
  * values; registering a device shows its secret once. The second tab holds the water
  * bodies with their target class and the GB 3838 water-quality calculator.
  */
-import { useCallback, useEffect, useMemo, useState } from 'react';
+import { useEffect, useMemo, useState } from 'react';
 import { Link, useNavigate, useSearchParams } from 'react-router-dom';
 import { Badge, Button, Input, Segmented, Select, Space, Table, Tabs, Tooltip, Typography } from 'antd';
 import { DownloadOutlined, EnvironmentOutlined, PlusOutlined, TableOutlined } from '@ant-design/icons';
@@ -12,7 +12,7 @@ import { useI18n } from '../../i18n';
 import { useAuth } from '../../app/auth';
 import { useBusy } from '../../app/feedback';
 import { PageHeader } from '../../components/PageHeader';
-import { tablePagination, useAllPages, usePagedList } from '../../components/usePagedList';
+import { tablePagination, useAllPages, usePagedList, useUrlListQuery } from '../../components/usePagedList';
 import { formatTime } from '../../format';
 import { LazyReportMap } from '../reports/ReportMapLazy';
 import type { MapPoint } from '../reports/ReportMap';
@@ -44,6 +44,8 @@ function queryFromParams(p: URLSearchParams): DeviceQuery {
   };
 }
 
+const DEVICE_QUERY_KEYS = ['type', 'q', 'online', 'waterBodyId'] as const;
+
 export default function DevicesPage() {
   const { t } = useI18n();
   const [params, setParams] = useSearchParams();
@@ -70,9 +72,7 @@ function DevicesTab() {
   const { can } = useAuth();
   const navigate = useNavigate();
   const { busy, run } = useBusy();
-  const [params, setParams] = useSearchParams();
-  const query = useMemo(() => queryFromParams(params), [params]);
-  const view = params.get('view') === 'map' ? 'map' : 'table';
+  const { query, view, setQuery, filter, reset } = useUrlListQuery(queryFromParams, DEVICE_QUERY_KEYS);
   const [keyword, setKeyword] = useState(query.q ?? '');
   const [version, setVersion] = useState(0);
   const [creating, setCreating] = useState(false);
@@ -83,22 +83,6 @@ function DevicesTab() {
     alertsApi.waterBodies.list().then(setWaterBodies, () => undefined);
   }, []);
 
-  const setQuery = useCallback(
-    (update: (q: DeviceQuery) => DeviceQuery, nextView = view) => {
-      const q = update(queryFromParams(params));
-      const out: Record<string, string> = {};
-      if (q.page && q.page > 1) out.page = String(q.page);
-      if (q.pageSize && q.pageSize !== 20) out.pageSize = String(q.pageSize);
-      if (q.type) out.type = q.type;
-      if (q.q) out.q = q.q;
-      if (q.online !== undefined) out.online = String(q.online);
-      if (q.waterBodyId) out.waterBodyId = q.waterBodyId;
-      if (nextView === 'map') out.view = 'map';
-      setParams(out);
-    },
-    [params, setParams, view],
-  );
-  const filter = (patch: Partial<DeviceQuery>) => setQuery((q) => ({ ...q, ...patch, page: 1 }));
   const { data, loading } = usePagedList(alertsApi.devices.list, query, version);
 
   const mapItems = useAllPages(alertsApi.devices.list, query, { enabled: view === 'map', limit: MAP_LIMIT, reloadKey: version })?.items ?? null;
@@ -174,7 +158,7 @@ function DevicesTab() {
         <Button
           onClick={() => {
             setKeyword('');
-            setParams(view === 'map' ? { view: 'map' } : {});
+            reset();
           }}
         >
           {t('common.reset')}

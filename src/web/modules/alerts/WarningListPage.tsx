@@ -3,8 +3,8 @@
  * text; as a table or as pins on the map coloured by level; xlsx export with the same
  * filters; reloaded live when warnings are raised or change. Filters live in the address.
  */
-import { useCallback, useEffect, useMemo, useState } from 'react';
-import { Link, useNavigate, useSearchParams } from 'react-router-dom';
+import { useEffect, useMemo, useState } from 'react';
+import { Link, useNavigate } from 'react-router-dom';
 import { Button, DatePicker, Input, Segmented, Select, Space, Table, Tooltip, Typography } from 'antd';
 import { DownloadOutlined, EnvironmentOutlined, TableOutlined } from '@ant-design/icons';
 import dayjs from 'dayjs';
@@ -12,7 +12,7 @@ import type { ReportStatus } from '../../api';
 import { useI18n } from '../../i18n';
 import { useBusy } from '../../app/feedback';
 import { PageHeader } from '../../components/PageHeader';
-import { tablePagination, useAllPages, usePagedList } from '../../components/usePagedList';
+import { tablePagination, useAllPages, usePagedList, useUrlListQuery } from '../../components/usePagedList';
 import { useLiveRefresh } from '../../components/liveEvents';
 import { formatTime, shanghaiIso, TIME_ZONE } from '../../format';
 import { LazyReportMap } from '../reports/ReportMapLazy';
@@ -43,22 +43,13 @@ function queryFromParams(p: URLSearchParams): WarningQuery {
   };
 }
 
-function paramsFromQuery(q: WarningQuery, view: string): Record<string, string> {
-  const out: Record<string, string> = {};
-  if (q.page && q.page > 1) out.page = String(q.page);
-  if (q.pageSize && q.pageSize !== 20) out.pageSize = String(q.pageSize);
-  for (const k of ['level', 'status', 'ruleId', 'kind', 'deviceId', 'from', 'to', 'q'] as const) if (q[k]) out[k] = String(q[k]);
-  if (view === 'map') out.view = 'map';
-  return out;
-}
+const WARNING_QUERY_KEYS = ['level', 'status', 'ruleId', 'kind', 'deviceId', 'from', 'to', 'q'] as const;
 
 export default function WarningListPage() {
   const { t, lang } = useI18n();
   const navigate = useNavigate();
   const { busy, run } = useBusy();
-  const [params, setParams] = useSearchParams();
-  const query = useMemo(() => queryFromParams(params), [params]);
-  const view = params.get('view') === 'map' ? 'map' : 'table';
+  const { query, view, setQuery, filter, reset } = useUrlListQuery(queryFromParams, WARNING_QUERY_KEYS);
   const [keyword, setKeyword] = useState(query.q ?? '');
   const [version, setVersion] = useState(0);
   const [rules, setRules] = useState<AlertRule[]>([]);
@@ -67,11 +58,6 @@ export default function WarningListPage() {
     alertsApi.rules.list().then(setRules, () => undefined);
   }, []);
 
-  const setQuery = useCallback(
-    (update: (q: WarningQuery) => WarningQuery, nextView = view) => setParams(paramsFromQuery(update(queryFromParams(params)), nextView)),
-    [params, setParams, view],
-  );
-  const filter = (patch: Partial<WarningQuery>) => setQuery((q) => ({ ...q, ...patch, page: 1 }));
 
   const { data, loading } = usePagedList(alertsApi.warnings.list, query, version);
   useLiveRefresh(isWarningListEvent, () => setVersion((v) => v + 1), 1500);
@@ -179,7 +165,7 @@ export default function WarningListPage() {
         <Button
           onClick={() => {
             setKeyword('');
-            setParams(view === 'map' ? { view: 'map' } : {});
+            reset();
           }}
         >
           {t('common.reset')}

@@ -3,8 +3,8 @@
  * overdue, supervised, text); as a table or as points on the map coloured by status; xlsx
  * export with the same filters. Filters live in the address so that links and "back" keep them.
  */
-import { useCallback, useMemo, useState } from 'react';
-import { Link, useNavigate, useSearchParams } from 'react-router-dom';
+import { useMemo, useState } from 'react';
+import { Link, useNavigate } from 'react-router-dom';
 import { Button, Checkbox, Input, Segmented, Select, Space, Table, Tooltip, TreeSelect, Typography } from 'antd';
 import { DownloadOutlined, EnvironmentOutlined, PlusOutlined, TableOutlined } from '@ant-design/icons';
 import { api, CHANNELS, REPORT_STATUSES, type Channel, type ReportQuery, type ReportStatus, type ReportSummary } from '../../api';
@@ -12,7 +12,7 @@ import { labels, useI18n } from '../../i18n';
 import { useAuth } from '../../app/auth';
 import { useBusy } from '../../app/feedback';
 import { PageHeader } from '../../components/PageHeader';
-import { tablePagination, useAllPages, usePagedList } from '../../components/usePagedList';
+import { tablePagination, useAllPages, usePagedList, useUrlListQuery } from '../../components/usePagedList';
 import { isReportEvent, useLiveRefresh } from '../../components/liveEvents';
 import { formatTime } from '../../format';
 import { useOrgs } from '../core/org-tree';
@@ -41,26 +41,14 @@ function queryFromParams(p: URLSearchParams): ReportQuery {
   };
 }
 
-function paramsFromQuery(q: ReportQuery, view: string): Record<string, string> {
-  const out: Record<string, string> = {};
-  if (q.page && q.page > 1) out.page = String(q.page);
-  if (q.pageSize && q.pageSize !== 20) out.pageSize = String(q.pageSize);
-  if (q.status?.length) out.status = q.status.join(',');
-  for (const k of ['categoryCode', 'streetOrgId', 'channel', 'q', 'deptOrgId', 'gridId'] as const) if (q[k]) out[k] = String(q[k]);
-  if (q.overdue) out.overdue = 'true';
-  if (q.supervised) out.supervised = 'true';
-  if (view === 'map') out.view = 'map';
-  return out;
-}
+const REPORT_QUERY_KEYS = ['status', 'categoryCode', 'streetOrgId', 'channel', 'q', 'deptOrgId', 'gridId', 'overdue', 'supervised'] as const;
 
 export default function ReportListPage() {
   const { t, lang } = useI18n();
   const { can } = useAuth();
   const navigate = useNavigate();
   const { busy, run } = useBusy();
-  const [params, setParams] = useSearchParams();
-  const query = useMemo(() => queryFromParams(params), [params]);
-  const view = params.get('view') === 'map' ? 'map' : 'table';
+  const { query, view, setQuery, filter, reset } = useUrlListQuery(queryFromParams, REPORT_QUERY_KEYS);
   const [keyword, setKeyword] = useState(query.q ?? '');
   const [version, setVersion] = useState(0);
   const cats = useReportCategories();
@@ -68,11 +56,6 @@ export default function ReportListPage() {
   const { orgs } = useOrgs(can('org.read'));
   const streets = useMemo(() => orgs.filter((o) => o.kind === 'street').sort((a, b) => a.name.localeCompare(b.name, 'zh-CN')), [orgs]);
 
-  const setQuery = useCallback(
-    (update: (q: ReportQuery) => ReportQuery, nextView = view) => setParams(paramsFromQuery(update(queryFromParams(params)), nextView)),
-    [params, setParams, view],
-  );
-  const filter = (patch: Partial<ReportQuery>) => setQuery((q) => ({ ...q, ...patch, page: 1 }));
 
   const { data, loading } = usePagedList(api.reports.list, query, version);
   useLiveRefresh(isReportEvent, () => setVersion((v) => v + 1), 1500);
@@ -194,7 +177,7 @@ export default function ReportListPage() {
         <Button
           onClick={() => {
             setKeyword('');
-            setParams(view === 'map' ? { view: 'map' } : {});
+            reset();
           }}
         >
           {t('common.reset')}
