@@ -5,7 +5,10 @@ import { chromium, type Browser, type BrowserContext, type Page } from 'playwrig
 import { buildZhian, MIGRATIONS_DIR, ROOT_DIR, type Zhian } from '../../src/server/main.js';
 import { seedDemo } from '../../src/server/modules/demo/index.js';
 import { migrate } from '../../src/server/platform/db/migrate.js';
-import { testConfig, testDatabase } from '../helpers.js';
+import type { Database } from '../../src/server/db.js';
+import { openDatabase } from '../../src/server/platform/db/database.js';
+import { TEST_DATABASE_URL, testConfig, testDatabase } from '../helpers.js';
+import { cleanup, freshDatabase } from '../process/support.js';
 
 /** What the browser tests share: Debian's Chromium, the demo district served on a free port, screenshots. */
 export const CHROMIUM = '/usr/bin/chromium';
@@ -27,10 +30,13 @@ export interface DemoBrowser {
 /** The demo district (cases, devices, warnings …, seeded once per database) served to a headless Chromium. */
 export async function startDemoBrowser(): Promise<DemoBrowser> {
   fs.mkdirSync(SHOTS, { recursive: true });
-  const handle = await testDatabase();
+  // On PostgreSQL the demo district gets a database of its own: its hundreds of open cases and
+  // their due timers stay out of the shared test database, where other files tick timers.
+  const url = TEST_DATABASE_URL ? await freshDatabase() : null;
+  const handle = url ? await openDatabase<Database>({ databaseUrl: url, poolSize: 5 }) : await testDatabase();
   await migrate(handle, MIGRATIONS_DIR);
   await seedDemo(handle);
-  const z = await buildZhian(testConfig({ ZHIAN_DEMO: 'true' }), { logger: false, handle, seed: true, timers: false });
+  const z = await buildZhian(testConfig({ ZHIAN_DEMO: 'true', ...(url ? { DATABASE_URL: url } : {}) }), { logger: false, handle, seed: true, timers: false });
   await z.app.listen({ port: 0, host: '127.0.0.1' });
   const base = `http://127.0.0.1:${(z.app.server.address() as AddressInfo).port}`;
   const browser = await chromium.launch({
@@ -56,6 +62,7 @@ export async function startDemoBrowser(): Promise<DemoBrowser> {
     async close() {
       await browser.close();
       await z.close();
+      if (url) await cleanup();
     },
   };
 }
