@@ -264,12 +264,12 @@ describe('deadlines and timers', () => {
     const created = (await command.post('/api/v1/reports', report({ categoryCode: '0201', description: '井盖不见了' }))).json();
     const d0 = (await command.get(`/api/v1/reports/${created.id}`)).json();
     expect(new Date(d0.stageDeadline).getTime() - new Date(d0.stages.at(-1).startedAt).getTime()).toBe(2 * HOUR);
-    await z.timers.tick(new Date(Date.now() + 1.7 * HOUR));
+    await z.timers.tick(new Date(Date.now() + 1.7 * HOUR), { subjectIds: [created.id] });
     let d = (await command.get(`/api/v1/reports/${created.id}`)).json();
     expect(d.warned).toBe(true);
     expect(d.overdue).toBe(false);
-    await z.timers.tick(new Date(Date.now() + 2.1 * HOUR));
-    await z.timers.tick(new Date(Date.now() + 3 * HOUR));
+    await z.timers.tick(new Date(Date.now() + 2.1 * HOUR), { subjectIds: [created.id] });
+    await z.timers.tick(new Date(Date.now() + 3 * HOUR), { subjectIds: [created.id] });
     d = (await command.get(`/api/v1/reports/${created.id}`)).json();
     expect(d.overdue).toBe(true);
     expect(d.supervised).toBe(true);
@@ -284,7 +284,7 @@ describe('deadlines and timers', () => {
     const head = await addUser(z, t, 'head', ['dept_staff'], t.departmentId);
     await z.handle.db.updateTable('orgs').set({ head_user_id: head.id }).where('id', '=', t.departmentId).execute();
     const created = (await command.post('/api/v1/reports', report({ categoryCode: '0201', description: '又一个井盖缺失' }))).json();
-    await z.timers.tick(new Date(Date.now() + 3 * HOUR));
+    await z.timers.tick(new Date(Date.now() + 3 * HOUR), { subjectIds: [created.id] });
     const headClient = await login(z, head.username);
     const inbox = (await headClient.get('/api/v1/notifications')).json();
     expect(inbox.items.filter((n: { subjectId: string; kind: string }) => n.subjectId === created.id && n.kind === 'report.escalated')).toHaveLength(1);
@@ -307,7 +307,7 @@ describe('deadlines and timers', () => {
     const s = await command.post(`/api/v1/reports/${created.id}/actions/suspend`, { reason: '等待产权单位确认' });
     expect(s.json().to).toBe('suspended');
     // While suspended nothing fires.
-    await z.timers.tick(new Date(Date.now() + 10 * HOUR));
+    await z.timers.tick(new Date(Date.now() + 10 * HOUR), { subjectIds: [created.id] });
     expect((await command.get(`/api/v1/reports/${created.id}`)).json().overdue).toBe(false);
     const r = await command.post(`/api/v1/reports/${created.id}/actions/resume`, {});
     expect(r.json().to).toBe('dispatched');

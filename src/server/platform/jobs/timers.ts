@@ -55,7 +55,7 @@ export function createTimerRunner(db: Db, handlers: Record<string, TimerHandler>
   let stopped = false;
 
   /** Fires one due timer; false when none is due. */
-  async function fireOne(now: Date): Promise<boolean> {
+  async function fireOne(now: Date, subjectIds?: string[]): Promise<boolean> {
     let failed: { row: TimerRow; error: unknown } | null = null;
     let fired: TimerRow | null = null;
     let afterCommit: (() => Promise<void>) | null = null;
@@ -63,6 +63,7 @@ export function createTimerRunner(db: Db, handlers: Record<string, TimerHandler>
       const r = await sql<{ id: string; kind: string; subject_id: string; due_at: Date; payload: Record<string, unknown>; attempts: number }>`
         select id, kind, subject_id, due_at, payload, attempts from timers
         where fired_at is null and due_at <= ${now} and kind = any(${Object.keys(handlers)})
+        ${subjectIds ? sql`and subject_id = any(${subjectIds}::uuid[])` : sql``}
         order by due_at limit 1 for update skip locked`.execute(tx);
       const t = r.rows[0];
       if (!t) return false;
@@ -98,12 +99,16 @@ export function createTimerRunner(db: Db, handlers: Record<string, TimerHandler>
     return claimed;
   }
 
-  /** Fires every timer due at `now` (up to the batch size); returns how many were handled. */
-  async function tick(now = new Date()): Promise<number> {
+  /**
+   * Fires every timer due at `now` (up to the batch size); returns how many were handled.
+   * `subjectIds` limits it to the timers of some subjects (a test ticking its own cases in a
+   * database other tests share).
+   */
+  async function tick(now = new Date(), opts: { subjectIds?: string[] } = {}): Promise<number> {
     if (running) return running;
     running = (async () => {
       let n = 0;
-      while (n < batch && !stopped && (await fireOne(now))) n++;
+      while (n < batch && !stopped && (await fireOne(now, opts.subjectIds))) n++;
       return n;
     })().finally(() => (running = null));
     return running;
