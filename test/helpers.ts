@@ -11,9 +11,11 @@ import { insertGrid } from '../src/server/modules/geo/index.js';
 export const TEST_DATABASE_URL = process.env.TEST_DATABASE_URL || undefined;
 export const onPostgres = !!TEST_DATABASE_URL;
 export const PASSWORD = 'test-pass-123';
+/** The Ed25519 seed (base64) sealing custody checkpoints in tests. */
+export const TEST_SIGNING_KEY = Buffer.alloc(32, 7).toString('base64');
 
 export function testConfig(extra: Record<string, string> = {}): Config {
-  return loadConfig({ NODE_ENV: 'test', ZHIAN_DEMO: 'false', LOG_LEVEL: 'silent', MQTT_PORT: '0', ...(TEST_DATABASE_URL ? { DATABASE_URL: TEST_DATABASE_URL } : {}), ...extra });
+  return loadConfig({ NODE_ENV: 'test', ZHIAN_DEMO: 'false', LOG_LEVEL: 'silent', MQTT_PORT: '0', CUSTODY_SIGNING_KEY: TEST_SIGNING_KEY, ...(TEST_DATABASE_URL ? { DATABASE_URL: TEST_DATABASE_URL } : {}), ...extra });
 }
 
 /** A database for one test file: PGlite in memory, or the shared PostgreSQL test database. */

@@ -10,6 +10,7 @@ import { systemContext } from '../server/platform/http/context.js';
 import { MIGRATIONS_DIR, ROOT_DIR, WEB_ROOT, createServices, startZhian } from '../server/main.js';
 import { seedDemo } from '../server/modules/demo/index.js';
 import { findOrgByCode, ROLES } from '../server/modules/core/index.js';
+import { loadSigningKey, sealCheckpoints, verifyCustody } from '../server/modules/custody/index.js';
 
 function config(): Config {
   try {
@@ -151,6 +152,35 @@ program
     await withDb(async (handle) => {
       const s = await importDatabase(handle.db, path.resolve(file), (t, n) => process.stdout.write(`  ${t}: ${n}\n`));
       process.stdout.write(`imported ${Object.values(s.tables).reduce((a, b) => a + b, 0)} rows from ${file}\n`);
+    });
+  });
+
+const custody = program.command('custody').description('seized property custody');
+custody
+  .command('verify')
+  .description('check every item hash chain and signed checkpoint; exit 0 when intact, 1 naming each broken item and event')
+  .option('--json', 'print the report as JSON')
+  .action(async (opts: { json?: boolean }) => {
+    const ok = await withDb(async (handle, c) => {
+      const key = loadSigningKey(c.CUSTODY_SIGNING_KEY, c.dataDir);
+      const r = await verifyCustody(handle.db, key, { onProgress: (n) => !opts.json && process.stderr.isTTY && process.stderr.write(`\r  ${n} events checked`) });
+      if (!opts.json && process.stderr.isTTY) process.stderr.write('\n');
+      if (opts.json) process.stdout.write(`${JSON.stringify(r, null, 2)}\n`);
+      else {
+        for (const p of r.problems) process.stdout.write(`BROKEN item ${p.code ?? p.itemId}${p.seq !== null ? ` seq ${p.seq}` : ''}: ${p.problem}\n`);
+        process.stdout.write(`${r.ok ? 'intact' : 'TAMPERED'}: ${r.items} items, ${r.events} events, ${r.checkpoints} checkpoints (key ${key.keyId}), ${r.problems.length} problems, ${r.ms} ms\n`);
+      }
+      return r.ok;
+    });
+    process.exitCode = ok ? 0 : 1;
+  });
+custody
+  .command('checkpoint')
+  .description('seal the chain heads that moved into a signed checkpoint now')
+  .action(async () => {
+    await withDb(async (handle, c) => {
+      const written = await sealCheckpoints(handle.db, loadSigningKey(c.CUSTODY_SIGNING_KEY, c.dataDir));
+      process.stdout.write(written.length ? written.map((w) => `checkpoint ${w.no}: ${w.heads} heads\n`).join('') : 'nothing to seal\n');
     });
   });
 

@@ -58,6 +58,18 @@ const ConfigSchema = z.object({
   READING_RETENTION_DAYS: z.coerce.number().int().min(1).max(3650).default(400),
   /** Key of the pseudonymous person keys (HMAC-SHA256 of the ID number); set it in production. */
   PERSON_KEY_SECRET: z.string().min(16).default('zhian-demo-person-key-change-me'),
+  // Ed25519 key sealing the custody checkpoints: base64/hex 32-byte seed or PKCS#8 PEM. When
+  // unset, one is generated into the data directory (fine for the embedded demo only: keep
+  // the production key away from whoever can write the database).
+  CUSTODY_SIGNING_KEY: z.string().optional(),
+  // Minutes between checkpoints of the custody hash chains.
+  CUSTODY_CHECKPOINT_MINUTES: z.coerce.number().int().min(1).max(24 * 60).default(60),
+  // Where digital evidence files are kept (default: <data dir>/evidence).
+  EVIDENCE_DIR: z.string().optional(),
+  // Largest evidence file accepted over tus.
+  EVIDENCE_MAX_BYTES: z.coerce.number().int().min(1024).default(10 * 1024 ** 3),
+  // Public address of the console, printed into label QR codes so a phone camera opens the item.
+  PUBLIC_BASE_URL: z.string().url().optional().or(z.literal('').transform(() => undefined)),
 });
 
 export type Config = z.infer<typeof ConfigSchema> & { dataDir: string; demoEnabled: boolean };

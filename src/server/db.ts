@@ -4,9 +4,10 @@ import type { GeoTables } from './modules/geo/geo.tables.js';
 import type { PlatformTables } from './platform/platform.tables.js';
 import type { ReportsTables } from './modules/reports/reports.tables.js';
 import type { AlertsTables } from './modules/alerts/alerts.tables.js';
+import type { CustodyTables } from './modules/custody/custody.tables.js';
 
 /** Every table of the Zhian database; each module declares its own part. */
-export interface Database extends PlatformTables, CoreTables, GeoTables, ReportsTables, AlertsTables {
+export interface Database extends PlatformTables, CoreTables, GeoTables, ReportsTables, AlertsTables, CustodyTables {
   schema_migrations: { version: number; name: string; checksum: string; applied_at: Date };
 }
 

@@ -30,6 +30,7 @@ import { createReconService, reconTimerHandlers } from './modules/alerts/alerts.
 import { registerReconRoutes } from './modules/alerts/alerts.recon.routes.js';
 import { seedDemoAlerts } from './modules/alerts/alerts.demo.js';
 import { seedDemoWarnings } from './modules/alerts/alerts.demo-warnings.js';
+import { createCustodyService, loadSigningKey, registerCustodyRoutes, sealCheckpoints } from './modules/custody/index.js';
 
 export const ROOT_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 export const MIGRATIONS_DIR = path.join(ROOT_DIR, 'migrations');
@@ -81,7 +82,9 @@ export function createServices(handle: DatabaseHandle<Database>, config: Config,
     },
     previewRecon: recon.preview,
   });
-  return { db, jobs, geo, auth, core, reports, reportSettings, inbox, warnings, ingest, devices, recon, rules };
+  const custody = createCustodyService({ db, confirmer: auth, log: logger ? (obj: object, msg: string) => logger.warn(obj, msg) : undefined });
+  const signingKey = loadSigningKey(config.CUSTODY_SIGNING_KEY, config.dataDir);
+  return { db, jobs, geo, auth, core, reports, reportSettings, inbox, warnings, ingest, devices, recon, rules, custody, signingKey };
 }
 
 let trainedClassifier: ReturnType<typeof createReportClassifier> | null = null;
@@ -99,6 +102,12 @@ const ALERTS_SWEEP_SUBJECT = '00000000-0000-0000-0000-0000000a1e75';
 /** Each day: readings past the retention period are deleted. */
 const READINGS_RETENTION = 'alerts.retention';
 const READINGS_RETENTION_SUBJECT = '00000000-0000-0000-0000-0000000a1e76';
+/** Every 10 minutes: custody deadline warnings (loans overdue, items unreleased or undisposed, transfers unaccepted). */
+const CUSTODY_SWEEP = 'custody.sweep';
+const CUSTODY_SWEEP_SUBJECT = '00000000-0000-0000-0000-0000000c0571';
+/** Every CUSTODY_CHECKPOINT_MINUTES: the moved chain heads are sealed into a signed checkpoint. */
+const CUSTODY_CHECKPOINT = 'custody.checkpoint';
+const CUSTODY_CHECKPOINT_SUBJECT = '00000000-0000-0000-0000-0000000c0572';
 
 /** The kinds of durable timers and what each does when due. */
 function timerHandlers(s: ReturnType<typeof createServices>, config: Config) {
@@ -117,6 +126,18 @@ function timerHandlers(s: ReturnType<typeof createServices>, config: Config) {
       await scheduleTimer(tx, { kind: READINGS_RETENTION, subjectId: READINGS_RETENTION_SUBJECT, dueAt: new Date(Math.max(t.dueAt.getTime(), Date.now()) + 86_400_000) });
       return async () => {
         await deleteOldReadings(s.db, new Date(Date.now() - config.READING_RETENTION_DAYS * 86_400_000));
+      };
+    },
+    [CUSTODY_SWEEP]: async (tx: Parameters<typeof deleteUnattachedFiles>[0], t: TimerRow) => {
+      await scheduleTimer(tx, { kind: CUSTODY_SWEEP, subjectId: CUSTODY_SWEEP_SUBJECT, dueAt: new Date(Math.max(t.dueAt.getTime(), Date.now()) + 600_000) });
+      return async () => {
+        await s.custody.sweep();
+      };
+    },
+    [CUSTODY_CHECKPOINT]: async (tx: Parameters<typeof deleteUnattachedFiles>[0], t: TimerRow) => {
+      await scheduleTimer(tx, { kind: CUSTODY_CHECKPOINT, subjectId: CUSTODY_CHECKPOINT_SUBJECT, dueAt: new Date(Math.max(t.dueAt.getTime(), Date.now()) + config.CUSTODY_CHECKPOINT_MINUTES * 60_000) });
+      return async () => {
+        await sealCheckpoints(s.db, s.signingKey);
       };
     },
     ...webhookTimerHandlers(s.db),
@@ -169,6 +190,12 @@ export async function buildZhian(
     if (!(await pendingTimers(handle.db, READINGS_RETENTION_SUBJECT)).length) {
       await scheduleTimer(handle.db, { kind: READINGS_RETENTION, subjectId: READINGS_RETENTION_SUBJECT, dueAt: new Date(Date.now() + 3600_000) });
     }
+    if (!(await pendingTimers(handle.db, CUSTODY_SWEEP_SUBJECT)).length) {
+      await scheduleTimer(handle.db, { kind: CUSTODY_SWEEP, subjectId: CUSTODY_SWEEP_SUBJECT, dueAt: new Date(Date.now() + 600_000) });
+    }
+    if (!(await pendingTimers(handle.db, CUSTODY_CHECKPOINT_SUBJECT)).length) {
+      await scheduleTimer(handle.db, { kind: CUSTODY_CHECKPOINT, subjectId: CUSTODY_CHECKPOINT_SUBJECT, dueAt: new Date(Date.now() + config.CUSTODY_CHECKPOINT_MINUTES * 60_000) });
+    }
   });
   const services = createServices(handle, config, logger);
   if ((opts.seed ?? true) && config.demoEnabled) {
@@ -205,6 +232,7 @@ export async function buildZhian(
   registerAlertRoutes(app, { warnings: services.warnings, rules: services.rules, ingest: services.ingest, verifyDevice });
   await registerNgsiRoutes(app, { db: handle.db, ingest: services.ingest, verifyDevice });
   registerReconRoutes(app, { recon: services.recon, uploadLimit: config.UPLOAD_LIMIT_BYTES });
+  registerCustodyRoutes(app, { custody: services.custody, db: handle.db, jobs: services.jobs, signingKey: services.signingKey, publicBaseUrl: config.PUBLIC_BASE_URL ?? null });
   registerPlatformRoutes(app, services, config);
   await app.ready();
   const mqtt =

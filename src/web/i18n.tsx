@@ -985,6 +985,10 @@ const ROLE_LABELS: Labels = {
   community_staff: ['社区工作人员', 'Community staff'],
   auditor: ['审计员', 'Auditor'],
   viewer: ['只读用户', 'Viewer'],
+  case_officer: ['办案人员', 'Case officer'],
+  property_clerk: ['涉案财物管理员', 'Property clerk'],
+  custody_leader: ['审批领导', 'Approving leader'],
+  finance_officer: ['财政人员', 'Finance officer'],
 };
 
 const LEVEL_LABELS: Labels = {

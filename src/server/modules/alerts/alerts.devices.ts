@@ -4,7 +4,7 @@ import type { Db, DbOrTx } from '../../db.js';
 import { recordAudit } from '../../platform/audit/audit.js';
 import type { ActorContext } from '../../platform/http/context.js';
 import { conflict, invalid, notFound } from '../../platform/http/errors.js';
-import { hashPassword, maskPhone, requirePermission, sha256 } from '../core/index.js';
+import { hashPassword, maskName, maskPhone, requirePermission, sha256 } from '../core/index.js';
 import type { GeoService, Place } from '../geo/index.js';
 import * as repo from './alerts.devices.repository.js';
 import { DEVICE_TYPE_LABELS, MAX_READING_POINTS, type DeviceIn, type DevicePatch, type DeviceType, type HouseholdIn, type HouseholdPatch, type WaterBodyIn, type WaterBodyPatch } from './alerts.devices.schemas.js';
@@ -24,11 +24,6 @@ const CLASS_LABELS = ['', 'Ⅰ类', 'Ⅱ类', 'Ⅲ类', 'Ⅳ类', 'Ⅴ类'];
 /** A device's own secret: 24 random bytes, base64url (32 characters). Shown once. */
 function newSecret(): string {
   return crypto.randomBytes(24).toString('base64url');
-}
-
-/** 王小明 → 王**. */
-export function maskName(name: string): string {
-  return name.slice(0, 1) + '*'.repeat(Math.max(1, name.length - 1));
 }
 
 function iso(d: Date | string | null): string | null {

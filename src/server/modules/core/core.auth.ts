@@ -98,6 +98,29 @@ export function createAuthService(db: Db, settings: AuthSettings, gridIdsOf: Gri
       });
       return { sessionToken, csrfToken, userId: user.id, maxAgeSeconds: settings.sessionTtlHours * 3600 };
     },
+    /**
+     * A second person confirms a step with their own password (two-person rule) without
+     * signing in. Failures count like failed logins, so the field cannot be used to guess.
+     */
+    async confirmPerson(ctx: RequestContext, username: string, password: string, field: string) {
+      const ip = ctx.ip ?? 'unknown';
+      const since = new Date(Date.now() - settings.loginWindowMinutes * 60_000);
+      if ((await repo.countLoginFailures(db, { username, ip }, since)) >= settings.loginMaxFailures) {
+        throw new AppError('too_many_requests', 'too many failed confirmations; try again later', { retryAfterSeconds: settings.loginWindowMinutes * 60 });
+      }
+      const user = await repo.findUserByUsername(db, username);
+      const stored = user?.active ? await repo.findPasswordHash(db, user.id) : undefined;
+      dummyHash ??= hashPassword(randomToken());
+      const ok = await verifyPassword(stored ?? (await dummyHash), password);
+      if (!user || !stored || !ok) {
+        await db.transaction().execute(async (tx) => {
+          await repo.insertLoginFailure(tx, username, ip);
+          await recordAudit(tx, ctx, { action: 'auth.login_failed', targetType: 'user', targetId: user?.id ?? null, after: { username, as: field } });
+        });
+        throw new AppError('validation_failed', `${field}: wrong username or password`, [{ field, message: 'wrong username or password' }]);
+      }
+      return { id: user.id, username: user.username, displayName: user.display_name, orgId: user.org_id, roles: user.roles };
+    },
 
     async logout(ctx: ActorContext, sessionToken: string): Promise<void> {
       await db.transaction().execute(async (tx) => {

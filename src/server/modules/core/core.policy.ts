@@ -32,6 +32,14 @@ export const PERMISSIONS = [
   'household.read',
   'household.write',
   'recon.import',
+  'custody.read',
+  'custody.register',
+  'custody.keep',
+  'custody.locations',
+  'custody.approve',
+  'custody.transfer',
+  'custody.treasury',
+  'custody.display',
 ] as const;
 export type Permission = (typeof PERMISSIONS)[number];
 
@@ -76,8 +84,14 @@ export const ROLE_PERMISSIONS: Record<Role, readonly Permission[]> = {
     'household.read',
     'household.write',
   ],
-  auditor: ['org.read', 'user.read', 'grid.read', 'address.read', 'audit.read', 'report.read', 'alert.read'],
+  auditor: ['org.read', 'user.read', 'grid.read', 'address.read', 'audit.read', 'report.read', 'alert.read', 'custody.read'],
   viewer: ['org.read', 'grid.read', 'address.read', 'report.read', 'alert.read'],
+  // Separation of duties: the officer registers and requests, the clerk keeps and carries out,
+  // the leader approves, finance receives confiscations; no role does a transaction end to end.
+  case_officer: ['org.read', 'user.read', 'custody.read', 'custody.register', 'custody.transfer', 'custody.display', 'personal.read'],
+  property_clerk: ['org.read', 'user.read', 'custody.read', 'custody.keep', 'custody.locations'],
+  custody_leader: ['org.read', 'user.read', 'custody.read', 'custody.approve', 'custody.transfer', 'custody.display'],
+  finance_officer: ['org.read', 'custody.read', 'custody.transfer', 'custody.treasury'],
 };
 
 export const ROLE_LABELS: Record<Role, string> = {
@@ -88,6 +102,10 @@ export const ROLE_LABELS: Record<Role, string> = {
   community_staff: '社区（街道）工作人员',
   auditor: '审计员',
   viewer: '只读用户',
+  case_officer: '办案人员',
+  property_clerk: '涉案财物管理员',
+  custody_leader: '审批领导',
+  finance_officer: '财政人员',
 };
 
 export function permissionsOf(roles: readonly string[]): Set<string> {

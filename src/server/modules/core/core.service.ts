@@ -15,6 +15,12 @@ export function maskPhone(phone: string | null): string | null {
   return `${phone.slice(0, 3)}${'*'.repeat(phone.length - 7)}${phone.slice(-4)}`;
 }
 
+/** Masks a person's name for lists: 王小明 → 王**. */
+export function maskName<T extends string | null>(name: T): T {
+  if (!name) return name;
+  return (name.slice(0, 1) + '*'.repeat(Math.max(1, name.length - 1))) as T;
+}
+
 /** Links between users and the grids they work in; owned by the geo module. */
 export interface GridLinks {
   gridsOfUsers(db: DbOrTx, userIds: string[]): Promise<Map<string, string[]>>;

@@ -23,7 +23,21 @@ export const DEPT_TYPES = [
 ] as const;
 export type DeptType = (typeof DEPT_TYPES)[number];
 
-export const ROLES = ['admin', 'command_center', 'dept_staff', 'grid_worker', 'community_staff', 'auditor', 'viewer'] as const;
+export const ROLES = [
+  'admin',
+  'command_center',
+  'dept_staff',
+  'grid_worker',
+  'community_staff',
+  'auditor',
+  'viewer',
+  // Seized property (涉案财物): the officer handling a case, the centre's clerk, the approving
+  // leader and the finance bureau's officer — separate people by design.
+  'case_officer',
+  'property_clerk',
+  'custody_leader',
+  'finance_officer',
+] as const;
 export type Role = (typeof ROLES)[number];
 
 export interface OrgRecord {

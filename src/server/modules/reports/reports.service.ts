@@ -7,7 +7,7 @@ import { attachFiles, readFile } from '../../platform/files/files.js';
 import { systemContext, type ActorContext, type RequestContext } from '../../platform/http/context.js';
 import { AppError, conflict, invalid, notFound } from '../../platform/http/errors.js';
 import { cancelTimers, scheduleTimer, type TimerHandler } from '../../platform/jobs/timers.js';
-import { maskPhone, requirePermission } from '../core/index.js';
+import { maskName, maskPhone, requirePermission } from '../core/index.js';
 import type { GeoService, Place } from '../geo/index.js';
 import { addMinutes, minutesBetween, OFFICIAL_CALENDAR_YEARS, WorkCalendar } from './reports.calendar.js';
 import { DEFAULT_CATEGORIES, WARNING_CATEGORY_GROUP, STAGES, STAGE_LABELS, type Priority, type Stage, type StageLimits } from './reports.categories.js';
@@ -80,11 +80,6 @@ function trackingCode(): string {
 function actorName(ctx: RequestContext): string {
   if (!ctx.actor) return '群众';
   return ctx.actor.via === 'system' ? '系统' : ctx.actor.displayName;
-}
-
-function maskName(name: string | null): string | null {
-  if (!name) return name;
-  return name.slice(0, 1) + '*'.repeat(Math.max(1, name.length - 1));
 }
 
 /**

@@ -54,7 +54,22 @@ export type AuditAction =
   | 'alert.verified'
   | 'recon.imported'
   | 'recon.run_started'
-  | 'recon.run_finished';
+  | 'recon.run_finished'
+  | 'custody_location.created'
+  | 'custody_case.created'
+  | 'custody_case.concluded'
+  | 'custody_item.registered'
+  | 'custody_item.event'
+  | 'custody_item.owner_read'
+  | 'custody.checkpoint_sealed'
+  | 'custody.warnings_raised'
+  | 'custody.settings_updated'
+  | 'custody.labels_printed'
+  | 'custody_evidence.downloaded'
+  | 'custody_evidence.shared'
+  | 'custody_display.created'
+  | 'custody_display.revoked'
+  | 'custody_display.viewed';
 
 export interface AuditEntry {
   action: AuditAction;

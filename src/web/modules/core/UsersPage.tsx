@@ -25,6 +25,10 @@ const ROLE_COLORS: Record<string, string> = {
   community_staff: 'cyan',
   auditor: 'gold',
   viewer: 'default',
+  case_officer: 'geekblue',
+  property_clerk: 'lime',
+  custody_leader: 'magenta',
+  finance_officer: 'orange',
 };
 
 interface UserForm {
