@@ -1,4 +1,6 @@
 import crypto from 'node:crypto';
+import os from 'node:os';
+import path from 'node:path';
 import type { LightMyRequestResponse } from 'fastify';
 import { loadConfig, type Config } from '../src/server/config.js';
 import type { Database } from '../src/server/db.js';
@@ -15,7 +17,7 @@ export const PASSWORD = 'test-pass-123';
 export const TEST_SIGNING_KEY = Buffer.alloc(32, 7).toString('base64');
 
 export function testConfig(extra: Record<string, string> = {}): Config {
-  return loadConfig({ NODE_ENV: 'test', ZHIAN_DEMO: 'false', LOG_LEVEL: 'silent', MQTT_PORT: '0', CUSTODY_SIGNING_KEY: TEST_SIGNING_KEY, ...(TEST_DATABASE_URL ? { DATABASE_URL: TEST_DATABASE_URL } : {}), ...extra });
+  return loadConfig({ NODE_ENV: 'test', ZHIAN_DEMO: 'false', LOG_LEVEL: 'silent', MQTT_PORT: '0', CUSTODY_SIGNING_KEY: TEST_SIGNING_KEY, EVIDENCE_DIR: path.join(os.tmpdir(), 'zhian-test-evidence'), ...(TEST_DATABASE_URL ? { DATABASE_URL: TEST_DATABASE_URL } : {}), ...extra });
 }
 
 /** A database for one test file: PGlite in memory, or the shared PostgreSQL test database. */

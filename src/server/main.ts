@@ -1,3 +1,4 @@
+import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import pino, { type Logger } from 'pino';
@@ -30,7 +31,8 @@ import { createReconService, reconTimerHandlers } from './modules/alerts/alerts.
 import { registerReconRoutes } from './modules/alerts/alerts.recon.routes.js';
 import { seedDemoAlerts } from './modules/alerts/alerts.demo.js';
 import { seedDemoWarnings } from './modules/alerts/alerts.demo-warnings.js';
-import { createCustodyService, loadSigningKey, registerCustodyRoutes, sealCheckpoints } from './modules/custody/index.js';
+import { createCustodyService, createEvidenceService, loadSigningKey, registerCustodyRoutes, registerEvidenceRoutes, sealCheckpoints } from './modules/custody/index.js';
+import { cleanupExpired } from './platform/uploads/tus.js';
 
 export const ROOT_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 export const MIGRATIONS_DIR = path.join(ROOT_DIR, 'migrations');
@@ -84,7 +86,13 @@ export function createServices(handle: DatabaseHandle<Database>, config: Config,
   });
   const custody = createCustodyService({ db, confirmer: auth, log: logger ? (obj: object, msg: string) => logger.warn(obj, msg) : undefined });
   const signingKey = loadSigningKey(config.CUSTODY_SIGNING_KEY, config.dataDir);
-  return { db, jobs, geo, auth, core, reports, reportSettings, inbox, warnings, ingest, devices, recon, rules, custody, signingKey };
+  const evidence = createEvidenceService({ db, custody, dir: evidenceDir(config) });
+  return { db, jobs, geo, auth, core, reports, reportSettings, inbox, warnings, ingest, devices, recon, rules, custody, signingKey, evidence };
+}
+
+/** Where evidence files live; unfinished tus uploads sit in its .uploads directory. */
+export function evidenceDir(config: Config): string {
+  return config.EVIDENCE_DIR ? path.resolve(config.EVIDENCE_DIR) : path.join(config.dataDir, 'evidence');
 }
 
 let trainedClassifier: ReturnType<typeof createReportClassifier> | null = null;
@@ -132,6 +140,8 @@ function timerHandlers(s: ReturnType<typeof createServices>, config: Config) {
       await scheduleTimer(tx, { kind: CUSTODY_SWEEP, subjectId: CUSTODY_SWEEP_SUBJECT, dueAt: new Date(Math.max(t.dueAt.getTime(), Date.now()) + 600_000) });
       return async () => {
         await s.custody.sweep();
+        // Evidence uploads abandoned for a week: their partial bytes go.
+        await cleanupExpired(path.join(evidenceDir(config), '.uploads'), 7 * 86_400_000);
       };
     },
     [CUSTODY_CHECKPOINT]: async (tx: Parameters<typeof deleteUnattachedFiles>[0], t: TimerRow) => {
@@ -233,6 +243,8 @@ export async function buildZhian(
   await registerNgsiRoutes(app, { db: handle.db, ingest: services.ingest, verifyDevice });
   registerReconRoutes(app, { recon: services.recon, uploadLimit: config.UPLOAD_LIMIT_BYTES });
   registerCustodyRoutes(app, { custody: services.custody, db: handle.db, jobs: services.jobs, signingKey: services.signingKey, publicBaseUrl: config.PUBLIC_BASE_URL ?? null });
+  fs.mkdirSync(path.join(evidenceDir(config), '.uploads'), { recursive: true });
+  await registerEvidenceRoutes(app, { evidence: services.evidence, uploadDir: path.join(evidenceDir(config), '.uploads'), maxSize: config.EVIDENCE_MAX_BYTES });
   registerPlatformRoutes(app, services, config);
   await app.ready();
   const mqtt =

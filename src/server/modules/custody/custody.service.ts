@@ -479,7 +479,6 @@ export function createCustodyService(deps: { db: Db; confirmer: Confirmer; log?:
       disposition: s.disposition,
       disposed_at: s.disposedAt,
       state: JSON.stringify(s),
-      seen_by: [...new Set(s.heldBy)],
       last_seq: lastEvent.seq,
       head_hash: lastEvent.hash,
       updated_at: lastEvent.recordedAt,
@@ -930,6 +929,20 @@ export function createCustodyService(deps: { db: Db; confirmer: Confirmer; log?:
     return ev;
   }
 
+  /**
+   * Appends an event the system records rather than a person's step (an evidence file verified
+   * or rejected), on the locked item, with its audit row — in the caller's transaction.
+   */
+  async function appendRecorded(tx: DbOrTx, ctx: ActorContext, itemId: string, type: 'evidence_added' | 'evidence_rejected', data: Record<string, unknown>) {
+    const [item] = await repo.lockItems(tx, [itemId]);
+    if (!item) throw notFound('item');
+    const ev = nextEvent(ctx, item, item.state as ItemState, type, data, { recordedAt: new Date(), actorOrgId: ctx.actor.orgId });
+    await repo.insertEvents(tx, [ev.event]);
+    await repo.updateItem(tx, item.id, projection(ev.state, { seq: ev.event.seq, hash: ev.event.hash, recordedAt: ev.event.recordedAt }));
+    await recordAudit(tx, ctx, { action: 'custody_item.event', targetType: 'custody_item', targetId: item.id, after: { type, seq: ev.event.seq, ...data } });
+    return ev.event;
+  }
+
   /** One step on one item (POST /items/:id/events): 409 with the reason when not allowed now. */
   async function act(ctx: ActorContext, itemId: string, type: string, input: ActionInput) {
     const p = await prepare(ctx, type, input);
@@ -1119,7 +1132,7 @@ export function createCustodyService(deps: { db: Db; confirmer: Confirmer; log?:
     stats,
     transferTargets: transferTargetsOf,
     /** For the evidence and display parts of the module. */
-    internal: { visibleItem, nextEvent, projection, seenBy, scopeOf, actorOrgPath, actsFor, presentItems },
+    internal: { visibleItem, itemSeen, scopeOf, actorOrgPath, actsFor, presentItems, appendRecorded },
   };
 }
 
