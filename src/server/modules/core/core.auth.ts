@@ -53,6 +53,15 @@ let dummyHash: Promise<string> | undefined;
 export type GridScopeLookup = (userId: string) => Promise<string[]>;
 
 export function createAuthService(db: Db, settings: AuthSettings, gridIdsOf: GridScopeLookup) {
+  /** The active user with this password; an unknown user costs the same time as a wrong password. */
+  async function checkCredentials(username: string, password: string) {
+    const found = await repo.findUserByUsername(db, username);
+    const stored = found?.active ? await repo.findPasswordHash(db, found.id) : undefined;
+    dummyHash ??= hashPassword(randomToken());
+    const ok = await verifyPassword(stored ?? (await dummyHash), password);
+    return found && stored && ok ? { ok: true as const, ...found } : { ok: false as const, id: found?.id ?? null };
+  }
+
   return {
     /**
      * Checks the password and opens a session. Failures are counted per username and IP;
@@ -70,11 +79,8 @@ export function createAuthService(db: Db, settings: AuthSettings, gridIdsOf: Gri
           retryAfterSeconds: settings.loginWindowMinutes * 60,
         });
       }
-      const user = await repo.findUserByUsername(db, username);
-      const stored = user?.active ? await repo.findPasswordHash(db, user.id) : undefined;
-      dummyHash ??= hashPassword(randomToken());
-      const ok = await verifyPassword(stored ?? (await dummyHash), password);
-      if (!user || !stored || !ok) {
+      const user = await checkCredentials(username, password);
+      if (!user.ok) {
         await db.transaction().execute(async (tx) => {
           await repo.insertLoginFailure(tx, username, ip);
           await recordAudit(tx, ctx, { action: 'auth.login_failed', targetType: 'user', targetId: user?.id ?? null, after: { username } });
@@ -108,11 +114,8 @@ export function createAuthService(db: Db, settings: AuthSettings, gridIdsOf: Gri
       if ((await repo.countLoginFailures(db, { username, ip }, since)) >= settings.loginMaxFailures) {
         throw new AppError('too_many_requests', 'too many failed confirmations; try again later', { retryAfterSeconds: settings.loginWindowMinutes * 60 });
       }
-      const user = await repo.findUserByUsername(db, username);
-      const stored = user?.active ? await repo.findPasswordHash(db, user.id) : undefined;
-      dummyHash ??= hashPassword(randomToken());
-      const ok = await verifyPassword(stored ?? (await dummyHash), password);
-      if (!user || !stored || !ok) {
+      const user = await checkCredentials(username, password);
+      if (!user.ok) {
         await db.transaction().execute(async (tx) => {
           await repo.insertLoginFailure(tx, username, ip);
           await recordAudit(tx, ctx, { action: 'auth.login_failed', targetType: 'user', targetId: user?.id ?? null, after: { username, as: field } });

@@ -27,8 +27,8 @@ export const STATUSES = ['registered', 'in_store', 'on_loan', 'awaiting_treasury
 export type ItemStatus = (typeof STATUSES)[number];
 export const STATUS_LABELS: Record<ItemStatus, string> = { registered: '待入库', in_store: '在库', on_loan: '调用中', awaiting_treasury: '待财政接收', disposed: '已处置' };
 
-export const EVENT_TYPES = [
-  'register',
+/** The steps a person takes (POST /items/:id/events); registration and evidence are recorded otherwise. */
+export const ACTION_TYPES = [
   'photograph',
   'check_in',
   'move',
@@ -49,10 +49,10 @@ export const EVENT_TYPES = [
   'disposal_reject',
   'dispose',
   'treasury_receipt',
-  'evidence_added',
-  'evidence_rejected',
   'correct',
 ] as const;
+export type ActionType = (typeof ACTION_TYPES)[number];
+export const EVENT_TYPES = ['register', ...ACTION_TYPES, 'evidence_added', 'evidence_rejected'] as const;
 export type EventType = (typeof EVENT_TYPES)[number];
 export const EVENT_LABELS: Record<EventType, string> = {
   register: '登记',

@@ -15,6 +15,7 @@ import { can } from '../../platform/http/context.js';
 import { getSetting, maskName, maskPhone, putSetting, requirePermission } from '../core/index.js';
 import { checkChain, eventHash, GENESIS } from './custody.chain.js';
 import {
+  ACTION_TYPES,
   applyEvent,
   CORRECTABLE,
   DISPOSAL_WAY_LABELS,
@@ -25,6 +26,7 @@ import {
   refusal,
   STATUS_LABELS,
   TWO_PERSON_TYPES,
+  type ActionType,
   type CustodyEvent,
   type DisposalWay,
   type EventType,
@@ -57,31 +59,7 @@ export const WARNING_LABELS: Record<string, string> = {
   transfer_unaccepted: '移送超期未接收',
 };
 
-/** The steps a person can take through POST /items/:id/events (the others are internal). */
-export const ACTION_TYPES = [
-  'photograph',
-  'check_in',
-  'move',
-  'seal',
-  'unseal',
-  'examine',
-  'mark_unrelated',
-  'borrow_request',
-  'borrow_approve',
-  'borrow_reject',
-  'check_out',
-  'return',
-  'transfer_offer',
-  'transfer_accept',
-  'transfer_reject',
-  'disposal_request',
-  'disposal_approve',
-  'disposal_reject',
-  'dispose',
-  'treasury_receipt',
-  'correct',
-] as const satisfies readonly EventType[];
-export type ActionType = (typeof ACTION_TYPES)[number];
+export { ACTION_TYPES, type ActionType };
 
 /** Who may take each step (the holder / recipient / separation checks come on top). */
 const ACTION_PERMISSION: Record<ActionType, string[]> = {
