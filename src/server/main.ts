@@ -31,6 +31,7 @@ import { createReconService, reconTimerHandlers } from './modules/alerts/alerts.
 import { registerReconRoutes } from './modules/alerts/alerts.recon.routes.js';
 import { seedDemoAlerts } from './modules/alerts/alerts.demo.js';
 import { seedDemoWarnings } from './modules/alerts/alerts.demo-warnings.js';
+import { seedDemoCustody } from './modules/custody/custody.demo.js';
 import { createCustodyService, createEvidenceService, loadSigningKey, registerCustodyRoutes, registerEvidenceRoutes, sealCheckpoints } from './modules/custody/index.js';
 import { cleanupExpired } from './platform/uploads/tus.js';
 
@@ -215,6 +216,8 @@ export async function buildZhian(
     if (alerts && logger) logger.info({ ...alerts, episodes: alerts.episodes.length }, 'demo devices and readings seeded');
     const warned = await handle.withExclusiveLock(SEED_TIMERS_LOCK, () => seedDemoWarnings(handle.db, services, { districtCode: DEMO_DISTRICT_CODE }));
     if (warned && logger) logger.info(warned, 'demo rules and warnings seeded');
+    const custody = await handle.withExclusiveLock(SEED_TIMERS_LOCK, () => seedDemoCustody(handle.db, services, { districtCode: DEMO_DISTRICT_CODE }));
+    if (custody && logger) logger.info(custody, 'demo property centre and custody cases seeded');
   }
   await services.jobs.failOrphans();
   await services.recon.failOrphans();

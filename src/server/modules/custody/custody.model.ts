@@ -153,6 +153,8 @@ export interface RegisterData {
   seizedBy: string;
   holderOrgId: string;
   centreId: string;
+  /** Stock entered when the centre started using the system (存量录入), not a late registration. */
+  backlog?: boolean;
 }
 
 const str = (v: unknown) => String(v ?? '');

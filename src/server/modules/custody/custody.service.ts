@@ -463,7 +463,12 @@ export function createCustodyService(deps: { db: Db; confirmer: Confirmer; log?:
     };
   }
 
-  async function registerItems(ctx: ActorContext, caseId: string, inputs: ItemInput[]) {
+  /**
+   * Registers items of a case. `backlog` is for entering the stock a centre already holds when
+   * it starts using the system (存量录入): the registration says so and raises no lateness
+   * warning. It is not offered over HTTP.
+   */
+  async function registerItems(ctx: ActorContext, caseId: string, inputs: ItemInput[], opts: { backlog?: boolean } = {}) {
     requirePermission(ctx.actor, 'custody.register');
     if (!Array.isArray(inputs) || !inputs.length) throw invalid('items', 'at least one item');
     if (inputs.length > 200) throw invalid('items', 'at most 200 items at once');
@@ -502,6 +507,7 @@ export function createCustodyService(deps: { db: Db; confirmer: Confirmer; log?:
           seizedBy: ctx.actor.userId,
           holderOrgId: c.agency_org_id,
           centreId: centre.id,
+          ...(opts.backlog ? { backlog: true } : {}),
         };
         const shell = { id, last_seq: 0, head_hash: GENESIS };
         const reg = nextEvent(ctx, shell, null, 'register', data as unknown as Record<string, unknown>, { recordedAt: now, actorOrgId: ctx.actor.orgId });
@@ -538,7 +544,7 @@ export function createCustodyService(deps: { db: Db; confirmer: Confirmer; log?:
         });
         await repo.insertEvents(tx, events);
         const lateHours = (now.getTime() - x.seizedAt.getTime()) / 3_600_000;
-        if (lateHours > s.registrationHours) {
+        if (lateHours > s.registrationHours && !opts.backlog) {
           warnings.push({ item_id: id, case_id: caseId, kind: 'late_registration', episode: 'registration', holder_org_id: c.agency_org_id, due_at: new Date(x.seizedAt.getTime() + s.registrationHours * 3_600_000), detail: { hours: Math.round(lateHours), limitHours: s.registrationHours } });
         }
         audits.push({ action: 'custody_item.registered', targetType: 'custody_item', targetId: id, after: { code, caseId, type: x.type, name: x.name, quantity: x.quantity, unit: x.unit } });
