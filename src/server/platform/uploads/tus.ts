@@ -142,13 +142,22 @@ interface Admitted {
  * CORS stays off (same-origin console, like the rest of the API). Locks are per process
  * (tus's MemoryLocker): with several instances, route one upload's requests to one instance.
  */
+/**
+ * FileStore creates its directory from the constructor with a callback that throws: when the
+ * directory vanishes meanwhile (a test's temporary directory removed), that throw is an
+ * uncaught exception of the process. The directory is created (awaited) before, so skip it.
+ */
+class PreparedFileStore extends FileStore {}
+// A private method of FileStore (hence not an override TypeScript would accept).
+Object.defineProperty(PreparedFileStore.prototype, 'checkOrCreateDirectory', { value: () => undefined });
+
 export async function registerTusUploads(app: App, opts: TusUploadOptions): Promise<TusUploads> {
   const { hooks, maxSize } = opts;
   const base = opts.path.replace(/\/+$/, '');
   const directory = path.resolve(opts.directory);
   await fsp.mkdir(directory, { recursive: true });
 
-  const datastore = new FileStore({ directory });
+  const datastore = new PreparedFileStore({ directory });
   // Keyed by the raw Node request, which tus hands to its hooks (as req.runtime.node.req).
   const admitted = new WeakMap<object, Admitted>();
 
