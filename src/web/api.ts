@@ -41,7 +41,15 @@ export type Permission =
   | 'device.ingest'
   | 'household.read'
   | 'household.write'
-  | 'recon.import';
+  | 'recon.import'
+  | 'custody.read'
+  | 'custody.register'
+  | 'custody.keep'
+  | 'custody.locations'
+  | 'custody.approve'
+  | 'custody.transfer'
+  | 'custody.treasury'
+  | 'custody.display';
 
 export interface SessionUser {
   id: string;

@@ -31,6 +31,15 @@ import {
   ControlOutlined,
   DiffOutlined,
   AimOutlined,
+  ScanOutlined,
+  DatabaseOutlined,
+  FolderOpenOutlined,
+  InboxOutlined,
+  CheckSquareOutlined,
+  AppstoreOutlined,
+  WarningOutlined,
+  PieChartOutlined,
+  VideoCameraOutlined,
 } from '@ant-design/icons';
 import { useI18n, labels, type MsgKey } from '../i18n';
 import { useAuth } from './auth';
@@ -82,8 +91,20 @@ const ALERT_PAGES: NavPage[] = [
   { key: 'alerts/precision', path: '/alerts/precision', label: 'nav.alerts.precision', icon: <AimOutlined />, permission: 'alert.read' },
 ];
 
+/** 涉案财物; keys are the path below /custody. */
+const CUSTODY_PAGES: NavPage[] = [
+  { key: 'custody/scan', path: '/custody/scan', label: 'nav.custody.scan', icon: <ScanOutlined />, permission: 'custody.read' },
+  { key: 'custody/items', path: '/custody/items', label: 'nav.custody.items', icon: <DatabaseOutlined />, permission: 'custody.read' },
+  { key: 'custody/cases', path: '/custody/cases', label: 'nav.custody.cases', icon: <FolderOpenOutlined />, permission: 'custody.read' },
+  { key: 'custody/inbox', path: '/custody/inbox', label: 'nav.custody.inbox', icon: <InboxOutlined />, permission: 'custody.transfer' },
+  { key: 'custody/approvals', path: '/custody/approvals', label: 'nav.custody.approvals', icon: <CheckSquareOutlined />, permission: 'custody.approve' },
+  { key: 'custody/storage', path: '/custody/storage', label: 'nav.custody.storage', icon: <AppstoreOutlined />, permission: 'custody.read' },
+  { key: 'custody/warnings', path: '/custody/warnings', label: 'nav.custody.warnings', icon: <WarningOutlined />, permission: 'custody.read' },
+  { key: 'custody/stats', path: '/custody/stats', label: 'nav.custody.stats', icon: <PieChartOutlined />, permission: 'custody.read' },
+  { key: 'custody/displays', path: '/custody/displays', label: 'nav.custody.displays', icon: <VideoCameraOutlined />, permission: 'custody.display' },
+];
+
 const COMING: { key: string; label: MsgKey; icon: React.ReactNode }[] = [
-  { key: 'custody', label: 'nav.custody', icon: <SafetyCertificateOutlined /> },
   { key: 'dispatch', label: 'nav.dispatch', icon: <SendOutlined /> },
   { key: 'cockpit', label: 'nav.cockpit', icon: <DashboardOutlined /> },
 ];
@@ -109,6 +130,8 @@ export function AppLayout() {
       return REPORT_SUBPAGES.has(sub) ? `reports/${sub}` : 'reports';
     }
     if (seg === 'alerts') return `alerts/${sub || 'warnings'}`;
+    if (seg === 'custody') return `custody/${sub || 'items'}`;
+    if (seg === 'c') return 'custody/scan';
     return seg === '' ? 'map' : seg;
   }, [location.pathname]);
 
@@ -121,6 +144,19 @@ export function AppLayout() {
     if (reports.length) result.push({ type: 'group', key: 'g-reports', label: t('nav.group.reports'), children: reports });
     const alerts = ALERT_PAGES.filter((p) => !p.permission || can(p.permission)).map(page);
     if (alerts.length) result.push({ type: 'group', key: 'g-alerts', label: t('nav.alerts'), children: alerts });
+    const custody = CUSTODY_PAGES.filter((p) => !p.permission || can(p.permission)).map(page);
+    if (custody.length)
+      result.push({
+        type: 'group',
+        key: 'g-custody',
+        label: (
+          <span>
+            <SafetyCertificateOutlined style={{ marginInlineEnd: 6 }} />
+            {t('nav.custody')}
+          </span>
+        ),
+        children: custody,
+      });
     if (base.length) result.push({ type: 'group', key: 'g-base', label: t('nav.group.base'), children: base });
     if (admin.length) result.push({ type: 'group', key: 'g-admin', label: t('nav.group.admin'), children: admin });
     result.push({
@@ -158,7 +194,7 @@ export function AppLayout() {
     if (key === 'api-docs') return;
     if (key === 'map') navigate('/');
     else {
-      const page = [...REPORT_PAGES, ...ALERT_PAGES, ...BASE_PAGES, ...ADMIN_PAGES].find((p) => p.key === key);
+      const page = [...REPORT_PAGES, ...ALERT_PAGES, ...CUSTODY_PAGES, ...BASE_PAGES, ...ADMIN_PAGES].find((p) => p.key === key);
       if (page) navigate(page.path);
     }
   };

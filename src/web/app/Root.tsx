@@ -39,6 +39,20 @@ const HouseholdsPage = lazy(() => import('../modules/alerts/HouseholdsPage'));
 const AlertRulesPage = lazy(() => import('../modules/alerts/RulesPage'));
 const ReconPage = lazy(() => import('../modules/alerts/ReconPage'));
 const PrecisionPage = lazy(() => import('../modules/alerts/PrecisionPage'));
+// 涉案财物
+const CustodyLedgerPage = lazy(() => import('../modules/custody/LedgerPage'));
+const CustodyItemPage = lazy(() => import('../modules/custody/ItemPage'));
+const CustodyCasesPage = lazy(() => import('../modules/custody/CasesPage'));
+const CustodyCaseDetailPage = lazy(() => import('../modules/custody/CaseDetailPage'));
+const CustodyScanPage = lazy(() => import('../modules/custody/ScanPage'));
+const CustodyCodeResolvePage = lazy(() => import('../modules/custody/CodeResolvePage'));
+const CustodyInboxPage = lazy(() => import('../modules/custody/QueuePages').then((m) => ({ default: m.InboxPage })));
+const CustodyApprovalsPage = lazy(() => import('../modules/custody/QueuePages').then((m) => ({ default: m.ApprovalsPage })));
+const CustodyStoragePage = lazy(() => import('../modules/custody/StoragePage'));
+const CustodyWarningsPage = lazy(() => import('../modules/custody/WarningsPage'));
+const CustodyStatsPage = lazy(() => import('../modules/custody/StatsPage'));
+const CustodyDisplaysPage = lazy(() => import('../modules/custody/DisplaysPage'));
+const CustodyDisplayViewerPage = lazy(() => import('../modules/custody/DisplayViewerPage'));
 // Residents' pages: no account, outside the console's shell.
 const ResidentReportPage = lazy(() => import('../resident/ReportPage'));
 const ResidentStatusPage = lazy(() => import('../resident/StatusPage'));
@@ -68,6 +82,24 @@ const ALERT_ROUTES: { path: string; permission: Permission; element: ReactNode }
   { path: 'alerts/rules', permission: 'alert.read', element: <AlertRulesPage /> },
   { path: 'alerts/recon', permission: 'alert.read', element: <ReconPage /> },
   { path: 'alerts/precision', permission: 'alert.read', element: <PrecisionPage /> },
+];
+
+/** The console's 涉案财物 pages: path below /custody, permission, page. */
+const CUSTODY_ROUTES: { path: string; permission: Permission; element: ReactNode }[] = [
+  { path: 'custody', permission: 'custody.read', element: <Navigate to="/custody/items" replace /> },
+  { path: 'custody/items', permission: 'custody.read', element: <CustodyLedgerPage /> },
+  { path: 'custody/items/:id', permission: 'custody.read', element: <CustodyItemPage /> },
+  { path: 'custody/cases', permission: 'custody.read', element: <CustodyCasesPage /> },
+  { path: 'custody/cases/:id', permission: 'custody.read', element: <CustodyCaseDetailPage /> },
+  { path: 'custody/scan', permission: 'custody.read', element: <CustodyScanPage /> },
+  { path: 'custody/inbox', permission: 'custody.read', element: <CustodyInboxPage /> },
+  { path: 'custody/approvals', permission: 'custody.approve', element: <CustodyApprovalsPage /> },
+  { path: 'custody/storage', permission: 'custody.read', element: <CustodyStoragePage /> },
+  { path: 'custody/warnings', permission: 'custody.read', element: <CustodyWarningsPage /> },
+  { path: 'custody/stats', permission: 'custody.read', element: <CustodyStatsPage /> },
+  { path: 'custody/displays', permission: 'custody.read', element: <CustodyDisplaysPage /> },
+  // What a label's QR code opens (`${PUBLIC_BASE_URL}/c/${code}`).
+  { path: 'c/:code', permission: 'custody.read', element: <CustodyCodeResolvePage /> },
 ];
 
 export const PRIMARY = '#1d4ed8';
@@ -151,6 +183,14 @@ export function Root() {
                 }
               />
               <Route
+                path="/display/:token"
+                element={
+                  <Suspense fallback={<Loading />}>
+                    <CustodyDisplayViewerPage />
+                  </Suspense>
+                }
+              />
+              <Route
                 element={
                   <RequireAuth>
                     <AppLayout />
@@ -209,6 +249,9 @@ export function Root() {
                   <Route key={r.path} path={r.path} element={<RequirePermission permission={r.permission}>{r.element}</RequirePermission>} />
                 ))}
                 {ALERT_ROUTES.map((r) => (
+                  <Route key={r.path} path={r.path} element={<RequirePermission permission={r.permission}>{r.element}</RequirePermission>} />
+                ))}
+                {CUSTODY_ROUTES.map((r) => (
                   <Route key={r.path} path={r.path} element={<RequirePermission permission={r.permission}>{r.element}</RequirePermission>} />
                 ))}
                 <Route path="*" element={<NotFound />} />
