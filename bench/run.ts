@@ -16,6 +16,7 @@ import type { AddressRecord } from '../src/server/modules/geo/geo.types.js';
 import { fmt, machine, out, PG_URL, pgVersion, QUICK, rate, ROOT, say, startServer, stopServer } from './common.js';
 import { benchClassification, benchReportsOnPostgres } from './reports.bench.js';
 import { benchAlerts } from './alerts.bench.js';
+import { benchCustody } from './custody.bench.js';
 
 // ------------------------------------------------------------------ address matching
 function benchMatching() {
@@ -165,7 +166,7 @@ async function main() {
   say('Reproduce with `npm run bench` (`npm run bench -- --quick` for a short run). PostgreSQL figures use `BENCH_DATABASE_URL` (default `postgres://postgres@127.0.0.1:5432/test`; a temporary database is created and dropped).');
   say();
   const started = performance.now();
-  // --only=matching,grids,http,classify,reports,alerts runs a subset (not written to docs/).
+  // --only=matching,grids,http,classify,reports,alerts,custody runs a subset (not written to docs/).
   const only = process.argv.find((a) => a.startsWith('--only='))?.slice(7).split(',');
   const run = (s: string) => !only || only.includes(s);
   if (run('matching')) benchMatching();
@@ -174,6 +175,7 @@ async function main() {
   if (run('classify')) benchClassification();
   if (run('reports')) await benchReportsOnPostgres();
   if (run('alerts')) await benchAlerts();
+  if (run('custody')) await benchCustody();
   say(`Whole run: ${fmt((performance.now() - started) / 60_000, 1)} min${QUICK ? ' (--quick)' : ''}.`);
   say();
   const docs = path.join(ROOT, 'docs/benchmarks.md');
