@@ -15,7 +15,7 @@ import fsp from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import canonicalize from 'canonicalize';
+import { canonicalEvent } from '../src/server/modules/custody/custody.chain.js';
 import pg from 'pg';
 import * as tus from 'tus-js-client';
 import { buildZhian, createServices, MIGRATIONS_DIR } from '../src/server/main.js';
@@ -223,23 +223,7 @@ async function hashSample(handle: DatabaseHandle<Database>, count: number): Prom
     const page = await eventsAfter(handle.db, after, Math.min(PAGE, count - events));
     if (!page.length) break;
     const prev = page.map((e) => e.prevHash);
-    const bodies = page.map(
-      (e) =>
-        canonicalize({
-          item: e.itemId,
-          seq: e.seq,
-          type: e.type,
-          at: e.at,
-          recordedAt: e.recordedAt,
-          actor: e.actorId,
-          actorName: e.actorName,
-          actorOrg: e.actorOrgId,
-          witness: e.witnessId,
-          witnessName: e.witnessName,
-          corrects: e.correctsSeq,
-          data: e.data,
-        }) ?? '',
-    );
+    const bodies = page.map(canonicalEvent);
     const out = new Array<string>(page.length);
     const t = performance.now();
     for (let i = 0; i < page.length; i++) out[i] = crypto.createHash('sha256').update(prev[i]!).update('\n').update(bodies[i]!).digest('hex');

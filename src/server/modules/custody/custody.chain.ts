@@ -17,21 +17,27 @@ export const GENESIS = '0'.repeat(64);
  * the chain.
  */
 export function eventHash(prevHash: string, e: CustodyEvent): string {
-  const body = canonicalize({
-    item: e.itemId,
-    seq: e.seq,
-    type: e.type,
-    at: e.at,
-    recordedAt: e.recordedAt,
-    actor: e.actorId,
-    actorName: e.actorName,
-    actorOrg: e.actorOrgId,
-    witness: e.witnessId,
-    witnessName: e.witnessName,
-    corrects: e.correctsSeq,
-    data: e.data,
-  });
-  return crypto.createHash('sha256').update(prevHash).update('\n').update(body ?? '').digest('hex');
+  return crypto.createHash('sha256').update(prevHash).update('\n').update(canonicalEvent(e)).digest('hex');
+}
+
+/** The bytes an event's hash covers after the previous hash: RFC 8785 JSON of every recorded column. */
+export function canonicalEvent(e: CustodyEvent): string {
+  return (
+    canonicalize({
+      item: e.itemId,
+      seq: e.seq,
+      type: e.type,
+      at: e.at,
+      recordedAt: e.recordedAt,
+      actor: e.actorId,
+      actorName: e.actorName,
+      actorOrg: e.actorOrgId,
+      witness: e.witnessId,
+      witnessName: e.witnessName,
+      corrects: e.correctsSeq,
+      data: e.data,
+    }) ?? ''
+  );
 }
 
 export interface ChainProblem {
