@@ -140,6 +140,9 @@ describe('custody lifecycle across police, procuratorate, court and finance', ()
     r = await (await w.as('officer')).get('/api/v1/custody/stats');
     expect(r.json().totals.disposed).toBeGreaterThanOrEqual(2);
     expect(r.json().byWay.map((x: { way: string }) => x.way).sort()).toEqual(expect.arrayContaining(['confiscate', 'return']));
+    const thisMonth = new Date(Date.now() + 8 * 3_600_000).toISOString().slice(0, 7);
+    expect(r.json().byMonth.find((m: { month: string }) => m.month === thisMonth)).toMatchObject({ received: expect.any(Number), disposed: expect.any(Number) });
+    expect(r.json().byMonth.find((m: { month: string }) => m.month === thisMonth).disposed).toBeGreaterThanOrEqual(2);
   }, 120_000);
 
   it('lends an item only with approval, and takes it back', async () => {

@@ -472,12 +472,14 @@ export async function statsByDisposition(db: DbOrTx, scope: string[] | null) {
   return q.select(['disposition', (eb) => eb.fn.countAll<string>().as('n')]).groupBy('disposition').execute();
 }
 
-/** Items received (registered) and disposed per month, Asia/Shanghai months. */
+/**
+ * Items received and disposed per month (Asia/Shanghai months). Received counts from the
+ * seizure, when the property came into custody — stock entered later (存量录入) keeps its month.
+ */
 export async function statsByMonth(db: DbOrTx, scope: string[] | null, since: Date) {
-  let q = db.selectFrom('custody_items').where((eb) => eb.or([eb('registered_at', '>=', since), eb('disposed_at', '>=', since)]));
+  let q = db.selectFrom('custody_items').where((eb) => eb.or([eb('seized_at', '>=', since), eb('disposed_at', '>=', since)]));
   if (scope) q = q.where(sql<boolean>`seen_by && ${sql.val(scope)}::uuid[]`);
-  const rows = await q.select(['registered_at', 'disposed_at']).execute();
-  return rows;
+  return q.select(['seized_at', 'disposed_at']).execute();
 }
 
 // ------------------------------------------------------------------ evidence and displays

@@ -1048,8 +1048,8 @@ export function createCustodyService(deps: { db: Db; confirmer: Confirmer; log?:
     const month = (d: Date | string) => new Date(new Date(d).getTime() + 8 * 3_600_000).toISOString().slice(0, 7);
     const perMonth = new Map<string, { received: number; disposed: number }>();
     for (const r of months) {
-      if (new Date(r.registered_at) >= since) {
-        const m = month(r.registered_at);
+      if (new Date(r.seized_at) >= since) {
+        const m = month(r.seized_at);
         perMonth.set(m, { received: (perMonth.get(m)?.received ?? 0) + 1, disposed: perMonth.get(m)?.disposed ?? 0 });
       }
       if (r.disposed_at && new Date(r.disposed_at) >= since) {
