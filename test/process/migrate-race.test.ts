@@ -94,8 +94,11 @@ describe.skipIf(!PG_URL)('processes racing on one fresh PostgreSQL database', ()
         expect(await count(c, `select count(*) as n from audit_log where action = 'demo.seeded' and target_type = 'report'`)).toBe(1);
         expect(await count(c, 'select count(*) as n from open311_keys')).toBe(1);
         expect(await count(c, 'select count(*) as n from reports')).toBeGreaterThan(300);
-        expect(await count(c, 'select count(*) as n from users')).toBe(seeded.users);
-        expect(await count(c, 'select count(*) as n from orgs')).toBe(seeded.orgs);
+        // The district's people and organisations, and those the property centre's demo added.
+        const custody = (await c.query(`select value from settings where key = 'demo.custody.seeded'`)).rows[0].value as { users: number; orgs: number };
+        expect(custody).toMatchObject({ users: 12, orgs: 3 });
+        expect(await count(c, 'select count(*) as n from users')).toBe(seeded.users! + custody.users);
+        expect(await count(c, 'select count(*) as n from orgs')).toBe(seeded.orgs! + custody.orgs);
         expect(await count(c, 'select count(*) as n from grids')).toBe(seeded.grids);
         expect(await count(c, 'select count(*) as n from addresses')).toBe(seeded.addresses);
         expect(await count(c, 'select count(*) as n from (select version from schema_migrations group by version having count(*) > 1) d')).toBe(0);
@@ -106,7 +109,7 @@ describe.skipIf(!PG_URL)('processes racing on one fresh PostgreSQL database', ()
       // Both serve the same data, and both shut down cleanly.
       for (const u of urls) {
         const orgs = (await getJson<{ items: unknown[] }>(u, await login(u), '/api/v1/orgs')).items;
-        expect(orgs).toHaveLength(seeded.orgs!);
+        expect(orgs).toHaveLength(seeded.orgs! + 3);
       }
       const exits = await Promise.all(procs.map((p) => stopProc(p)));
       expect(exits).toEqual([

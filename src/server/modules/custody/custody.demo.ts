@@ -361,6 +361,8 @@ export interface DemoCustodyResult {
   witnessed: number;
   locations: number;
   users: number;
+  /** Organisations the custody demo added to the district (the centre, two police brigades). */
+  orgs: number;
   byStatus: Record<string, number>;
   pending: Record<string, number>;
   warnings: number;
@@ -391,9 +393,14 @@ export async function seedDemoCustody(db: Db, services: { custody: CustodyServic
 
   // ---- organisations and people, in one transaction
   const passwordHash = await hashPassword(DEMO_PASSWORD);
+  let orgsAdded = 0;
   const { orgs, users } = await db.transaction().execute(async (tx) => {
-    const ensure = async (parent: OrgRow, kind: string, deptType: string | null, code: string, name: string) =>
-      (await findOrgByCode(tx, code)) ?? insertOrg(tx, { id: r.uuid(), parentId: parent.id, parentPath: parent.path, kind, deptType, code, name });
+    const ensure = async (parent: OrgRow, kind: string, deptType: string | null, code: string, name: string) => {
+      const found = await findOrgByCode(tx, code);
+      if (found) return found;
+      orgsAdded++;
+      return insertOrg(tx, { id: r.uuid(), parentId: parent.id, parentPath: parent.path, kind, deptType, code, name });
+    };
     const criminal = await ensure(police, 'department', 'public_security', `${police.code}-criminal`, '海宁市公安局刑事侦查大队');
     await ensure(police, 'department', 'public_security', `${police.code}-public_order`, '海宁市公安局治安管理大队');
     const centre = await ensure(district, 'agency', null, `${opts.districtCode}-A-custody_centre`, '海宁市涉案财物管理中心');
@@ -714,6 +721,7 @@ export async function seedDemoCustody(db: Db, services: { custody: CustodyServic
     witnessed,
     locations,
     users: DEMO_USERS.length,
+    orgs: orgsAdded,
     byStatus,
     pending,
     warnings: Number(warnings.n),
