@@ -20,6 +20,8 @@ let base: string;
 let camera: Browser | null = null;
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'zhian-e2e-custody-'));
 const shot = (page: Page, name: string, fullPage = false) => h.shot(page, name, fullPage);
+/** Waits for a value generously: CI machines run the PostgreSQL half beside this. */
+const poll = <T>(fn: () => Promise<T> | T) => expect.poll(fn, { timeout: 30_000, interval: 250 });
 
 /** Calls the API as a demo user (session cookie and CSRF token), for setting the scene. */
 async function apiAs(username: string) {
@@ -92,9 +94,9 @@ describe.skipIf(!haveBrowser)('涉案财物 in the browser', () => {
     await cam.goto(`${base}/custody/scan`);
     await cam.getByTestId('scan-input').waitFor();
     if (await cam.getByTestId('camera-start').isVisible()) await cam.getByTestId('camera-start').click();
-    await cam.waitForURL(`**/custody/items/${phone!.id}`, { timeout: 30_000 });
+    await cam.waitForURL(`**/custody/items/${phone!.id}`, { timeout: 60_000 });
     await cam.getByTestId('item-page').waitFor();
-    await expect.poll(() => cam.getByTestId('item-state').innerText()).toContain('待入库');
+    await poll(() => cam.getByTestId('item-state').innerText()).toContain('待入库');
     await shot(cam, 'custody-scan-phone', true);
 
     // Check-in: the phone, and the cash by two people (the second confirms with her password).
@@ -105,17 +107,28 @@ describe.skipIf(!haveBrowser)('涉案财物 in the browser', () => {
     expect((await clerk('POST', `/custody/items/${cash!.id}/events`, { type: 'check_in', locationId: bin.id })).status).toBe(409);
     expect((await clerk('POST', `/custody/items/${cash!.id}/events`, { type: 'check_in', locationId: bin.id, witness: { username: 'custody-clerk2', password: 'zhian-demo' } })).status).toBe(201);
     await cam.reload();
-    await expect.poll(() => cam.getByTestId('item-state').innerText()).toContain('在库');
+    await poll(() => cam.getByTestId('item-state').innerText()).toContain('在库');
 
     // The officer transfers the phone to the procuratorate from the item page.
     await page.goto(`${base}/custody/items/${phone!.id}`);
     await page.getByTestId('action-transfer_offer').click();
-    await page.getByTestId('field-toOrgId').click();
-    await page.locator('.ant-select-item-option').filter({ hasText: '海宁市人民检察院' }).click();
-    await page.locator('.ant-modal-content').getByTestId('field-documentRef').fill('海公（刑）移诉字〔2026〕77号');
+    // The agencies load when the form opens: pick again until the choice shows (a click on a
+    // list still loading or animating is lost on a busy machine).
+    const modal = page.locator('.ant-modal-content');
+    for (let attempt = 0; !(await modal.locator('.ant-select-selection-item').innerText().catch(() => '')).includes('海宁市人民检察院'); attempt++) {
+      expect(attempt, 'the receiving agency could not be chosen').toBeLessThan(5);
+      await page.getByTestId('field-toOrgId').click();
+      const option = page.locator('.ant-select-dropdown:visible .ant-select-item-option').filter({ hasText: '海宁市人民检察院' });
+      await option.first().waitFor({ timeout: 15_000 });
+      await option.first().click();
+      await page.waitForTimeout(300);
+    }
+    await modal.getByTestId('field-documentRef').fill('海公（刑）移诉字〔2026〕77号');
     await shot(page, 'custody-transfer-form');
     await page.getByTestId('action-submit').click();
-    await expect.poll(() => page.getByTestId('item-pending').innerText()).toContain('海宁市人民检察院');
+    await modal.waitFor({ state: 'hidden', timeout: 30_000 });
+    await poll(async () => (await officer('GET', `/custody/items/${phone!.id}`)).json.pending?.toOrgId).toBe(procId);
+    await poll(() => page.getByTestId('item-pending').innerText()).toContain('海宁市人民检察院');
 
     // The procuratorate accepts in its inbox.
     const procCtx = await h.context('desktop');
@@ -127,7 +140,7 @@ describe.skipIf(!haveBrowser)('涉案财物 in the browser', () => {
     await shot(proc, 'custody-inbox');
     await row.getByTestId('inbox-accept').click();
     await proc.getByTestId('action-submit').click();
-    await expect.poll(async () => (await (await apiAs('custody-proc'))('GET', `/custody/items/${phone!.id}`)).json.holder.id).toBe(procId);
+    await poll(async () => (await (await apiAs('custody-proc'))('GET', `/custody/items/${phone!.id}`)).json.holder.id).toBe(procId);
 
     // Disposal: returned to the owner under the procuratorate's decision; two approvals.
     const procApi = await apiAs('custody-proc');
@@ -141,15 +154,15 @@ describe.skipIf(!haveBrowser)('涉案财物 in the browser', () => {
     await shot(leader, 'custody-approvals');
     await arow.getByTestId('approval-approve').click();
     await leader.getByTestId('action-submit').click();
-    await expect.poll(async () => (await procApi('GET', `/custody/items/${phone!.id}`)).json.pending?.approverIds?.length).toBe(1);
+    await poll(async () => (await procApi('GET', `/custody/items/${phone!.id}`)).json.pending?.approverIds?.length).toBe(1);
     const admin = await apiAs('admin');
     expect((await admin('POST', `/custody/items/${phone!.id}/events`, { type: 'disposal_approve', note: '同意返还' })).status).toBe(201);
     expect((await clerk('POST', `/custody/items/${phone!.id}/events`, { type: 'dispose', recipient: '孙建华', receiptRef: '返还清单 2026-0042' })).status).toBe(201);
 
     // The whole history on the item page: every step, the chain intact.
     await page.goto(`${base}/custody/items/${phone!.id}`);
-    await expect.poll(() => page.getByTestId('item-status').first().innerText()).toContain('已处置');
-    await expect.poll(() => page.getByTestId('chain-tag').first().innerText()).toContain('完整');
+    await poll(() => page.getByTestId('item-status').first().innerText()).toContain('已处置');
+    await poll(() => page.getByTestId('chain-tag').first().innerText()).toContain('完整');
     expect(await page.getByTestId('timeline-entry').count()).toBe(8);
     await shot(page, 'custody-item-timeline', true);
     await ctx.close();
@@ -188,7 +201,7 @@ describe.skipIf(!haveBrowser)('涉案财物 in the browser', () => {
       await phone.getByTestId('scan-input').fill(i.code);
       await phone.getByTestId('scan-input').press('Enter');
     }
-    await expect.poll(() => phone.getByTestId('batch-list').innerText()).toContain(inbox[2]!.code);
+    await poll(() => phone.getByTestId('batch-list').innerText()).toContain(inbox[2]!.code);
     await shot(phone, 'custody-batch-phone', true);
     await phoneCtx.close();
 
@@ -202,7 +215,7 @@ describe.skipIf(!haveBrowser)('涉案财物 in the browser', () => {
     await viewer.goto(`${base}${d.json.url}`);
     await viewer.getByTestId('display-item').first().waitFor();
     // The watermark is an SVG background tiled over the page: the viewer's name is in it.
-    await expect.poll(async () => decodeURIComponent((await viewer.getByTestId('display-watermark').getAttribute('style')) ?? '')).toContain('审判员 钱某');
+    await poll(async () => decodeURIComponent((await viewer.getByTestId('display-watermark').getAttribute('style')) ?? '')).toContain('审判员 钱某');
     await shot(viewer, 'custody-display');
     await viewerCtx.close();
     await ctx.close();
